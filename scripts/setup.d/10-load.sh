@@ -1,0 +1,2 @@
+# Load generators for profile and runtime drain tests.
+APT_PACKAGES=(wrk)

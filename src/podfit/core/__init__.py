@@ -1,0 +1,1 @@
+"""Models, errors, units and helpers shared by every podfit engine."""
