@@ -29,16 +29,14 @@ def cpu_limit_for(request_cores: float, policy: CpuLimitPolicy) -> float | None:
     return max(request_cores, 0.1)
 
 
-def max_workers_for_cpu(cpu_cores: float, *, threads: int = 1) -> int:
-    """Most process workers that make sense for a CPU allowance.
+def max_workers_for_cpu(cpu_cores: float) -> int:
+    """Most process workers a CPU allowance justifies: gunicorn's own ``2 × cores + 1``,
+    applied to the *pod's* cores (rounded up) rather than the node's.
 
-    Python processes run one thread of Python at a time (GIL), so beyond ``ceil(cpu) + 1``
-    sync workers the extra processes only add memory and context switches; I/O-bound apps
-    should add threads or go async instead of processes. ``threads`` is accepted so callers
-    state what they run, but threads do not raise the process ceiling.
+    Python runs one thread of Python per process at a time (the GIL), so more processes than
+    this only add memory and context switches; I/O-bound apps should add threads or go async.
     """
-    del threads
-    return max(1, math.ceil(cpu_cores)) + 1
+    return 2 * max(1, math.ceil(cpu_cores)) + 1
 
 
 #: Resident memory of one idle Python web worker when nothing else is known (framework
