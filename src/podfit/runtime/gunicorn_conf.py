@@ -1,0 +1,102 @@
+"""A gunicorn configuration for pods: ``gunicorn -c python:podfit.runtime.gunicorn_conf app:app``.
+
+Workers from the pod's limits, heartbeat files on tmpfs, a graceful timeout that fits the
+grace period, long keep-alive, ``--preload`` with ``gc.freeze()`` for copy-on-write sharing,
+JSON logs, multi-process Prometheus metrics, probes (from the master on
+``PODFIT_HEALTH_PORT``) and the SIGTERM drain. Override anything on the command line, in
+``GUNICORN_CMD_ARGS``, or in your own config file::
+
+    from podfit.runtime.gunicorn_conf import *  # noqa: F403
+    workers = 3
+
+Hooks are plain functions: call ``podfit.runtime.gunicorn_conf.post_fork(server, worker)`` etc.
+from your own hooks if you define them.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+from typing import Any
+
+from podfit.runtime import metrics as _metrics
+from podfit.runtime.drain import Drainer, DrainSettings
+from podfit.runtime.health import HealthServer, get_health, health_port
+from podfit.runtime.logs import dict_config
+from podfit.runtime.policy import plan_workers
+
+_env = os.environ
+_plan = plan_workers()
+_drain = DrainSettings.from_env()
+_health = get_health()  # the shared page must exist before the first fork
+_metrics_dir = (_metrics.prepare_multiprocess_dir()
+                if _env.get("PODFIT_METRICS", "1") != "0" else None)
+_health_server: HealthServer | None = None
+
+bind = [f"0.0.0.0:{_env.get('PORT', '8000')}"]
+workers = _plan.workers
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+graceful_timeout = int(_drain.shutdown_timeout)
+keepalive = int(_env.get("PODFIT_KEEPALIVE_SECONDS", "75"))  # > a 60 s proxy idle timeout
+timeout = int(_env.get("PODFIT_TIMEOUT_SECONDS", "30"))
+preload_app = _env.get("PODFIT_PRELOAD", "1") != "0"
+logconfig_dict = dict_config() if _env.get("PODFIT_JSON_LOGS", "1") != "0" else {}
+if preload_app:
+    # no collection in the master while the app loads: a collection touches every object's
+    # GC header and turns pages private; gc.freeze() in when_ready makes this permanent
+    gc.disable()
+
+
+def when_ready(server: Any) -> None:
+    """Master, after the app is loaded and sockets bound: freeze, probes, drain hook."""
+    global _health_server  # noqa: PLW0603  # one health listener per master
+    if preload_app:
+        gc.freeze()
+    port = health_port()
+    if port is not None:
+        _health_server = HealthServer(port, metrics=_metrics.render).start()
+        server.log.info("podfit: probes and /metrics on port %d", _health_server.port)
+    drainer = Drainer(lambda: server.signal(signal.SIGTERM, None), _drain, _health)
+    original = server.handle_term
+
+    def handle_term() -> None:
+        if drainer.stopping:
+            original()  # raises StopIteration: gunicorn closes sockets and stops workers
+        drainer.begin()
+
+    server.handle_term = handle_term
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Worker, just forked: collect again, and drop the master's health socket."""
+    if preload_app:
+        gc.enable()
+    if _health_server is not None:
+        _health_server.close_in_child()
+
+
+def post_worker_init(worker: Any) -> None:
+    """Worker, app loaded: wrap a WSGI app in the middleware (probes on the app port, metrics,
+    request ids) unless an adapter already did or ``PODFIT_MIDDLEWARE=0``; then mark ready."""
+    app = getattr(worker, "wsgi", None)
+    if (app is not None and _env.get("PODFIT_MIDDLEWARE", "1") != "0"
+            and not getattr(app, "podfit_wrapped", False)
+            and type(worker).__name__ in ("SyncWorker", "ThreadWorker")):
+        from podfit.runtime.middleware import WSGIMiddleware
+
+        worker.wsgi = WSGIMiddleware(app, health=_health)
+    _health.mark_ready()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Master, a worker exited: mark it dead for the metrics (counts are kept)."""
+    _metrics.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """Master, exiting: stop the health listener and remove our own metrics directory."""
+    if _health_server is not None:
+        _health_server.stop()
+    if _metrics_dir is not None:
+        _metrics.remove_multiprocess_dir(_metrics_dir)

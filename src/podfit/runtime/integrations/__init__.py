@@ -1,0 +1,1 @@
+"""Thin adapters: one module per framework, each only wiring the framework-agnostic core."""

@@ -1,0 +1,144 @@
+"""Prometheus RED metrics with OpenTelemetry names, correct under multi-process servers.
+
+``http_server_request_duration_seconds`` (histogram; labels ``http_request_method``,
+``http_route``, ``http_response_status_code``) and ``http_server_active_requests``, plus
+container gauges read from the cgroup at scrape time. prometheus_client is optional: without
+it every function here is a no-op and ``/metrics`` answers 404.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: OpenTelemetry's advised buckets (identical to prometheus_client's defaults), in seconds.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                     "PATCH"})
+
+_instruments: tuple[Any, Any] | None = None
+_unavailable = False
+
+
+def available() -> bool:
+    """Whether prometheus_client can be imported."""
+    import importlib.util
+
+    return importlib.util.find_spec("prometheus_client") is not None
+
+
+def prepare_multiprocess_dir(environ: dict[str, str] | None = None) -> str | None:
+    """Create and wipe the multiprocess directory; set ``PROMETHEUS_MULTIPROC_DIR`` if unset.
+
+    Must run in the server's master before prometheus_client is imported anywhere and before
+    workers fork. A kept ``emptyDir`` survives container restarts, so stale files are removed.
+    """
+    env = os.environ if environ is None else environ
+    if not available():
+        return None
+    path = env.get(MULTIPROC_ENV)
+    if not path:
+        path = tempfile.mkdtemp(prefix="podfit-metrics-", dir="/dev/shm"
+                                if os.path.isdir("/dev/shm") else None)
+        env[MULTIPROC_ENV] = path
+    directory = Path(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return path
+
+
+def remove_multiprocess_dir(path: str) -> None:
+    """Remove a directory made by :func:`prepare_multiprocess_dir` (at server exit)."""
+    if Path(path).name.startswith("podfit-metrics-"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def mark_process_dead(pid: int) -> None:
+    """A worker exited: drop its live gauges (counters and histograms keep their values)."""
+    if os.environ.get(MULTIPROC_ENV) and available():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]  # untyped lib
+
+
+def instruments() -> tuple[Any, Any] | None:
+    """``(duration histogram, active-requests gauge)``, created once per process."""
+    global _instruments, _unavailable  # noqa: PLW0603  # metrics are per-process singletons
+    if _instruments is None and not _unavailable:
+        try:
+            from prometheus_client import Gauge, Histogram
+        except ImportError:
+            _unavailable = True
+            return None
+        _instruments = (
+            Histogram("http_server_request_duration_seconds",
+                      "Duration of HTTP server requests.",
+                      ["http_request_method", "http_route", "http_response_status_code"],
+                      buckets=BUCKETS),
+            Gauge("http_server_active_requests", "Number of active HTTP server requests.",
+                  ["http_request_method"], multiprocess_mode="livesum"),
+        )
+    return _instruments
+
+
+def method_label(method: str) -> str:
+    """OTel: unknown methods become ``_OTHER`` (bounded cardinality)."""
+    return method if method in METHODS else "_OTHER"
+
+
+class ContainerCollector:
+    """Container gauges read from the cgroup at scrape time."""
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        from podfit.runtime.limits import read_limits, read_usage
+
+        lim = read_limits()
+        use = read_usage(lim)
+        yield GaugeMetricFamily("podfit_container_cpu_limit_cores",
+                                "CPU cores the pod may use (quota clamped by affinity).",
+                                value=lim.effective_cpus)
+        if use.periods is not None:
+            yield CounterMetricFamily("podfit_container_cpu_periods",
+                                      "CFS enforcement periods elapsed.", value=use.periods)
+        if use.throttled_periods is not None:
+            yield CounterMetricFamily("podfit_container_cpu_throttled_periods",
+                                      "CFS periods in which the group was throttled.",
+                                      value=use.throttled_periods)
+        if use.throttled_seconds is not None:
+            yield CounterMetricFamily("podfit_container_cpu_throttled_seconds",
+                                      "Time the group spent throttled.",
+                                      value=use.throttled_seconds)
+        if use.memory_bytes is not None:
+            yield GaugeMetricFamily("podfit_container_memory_usage_bytes",
+                                    "Memory charged to the cgroup.", value=use.memory_bytes)
+        if lim.memory_limit_bytes is not None:
+            yield GaugeMetricFamily("podfit_container_memory_limit_bytes",
+                                    "Hard memory limit.", value=lim.memory_limit_bytes)
+
+
+def render() -> tuple[bytes, str] | None:
+    """The exposition text for ``/metrics`` (all workers when multiprocess), or ``None``."""
+    try:
+        from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+        from prometheus_client.exposition import CONTENT_TYPE_LATEST
+    except ImportError:
+        return None
+    extra = CollectorRegistry()
+    extra.register(ContainerCollector())
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped
+        body = generate_latest(registry)
+    else:
+        body = generate_latest(REGISTRY)
+    return body + generate_latest(extra), CONTENT_TYPE_LATEST
