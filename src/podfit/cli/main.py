@@ -72,9 +72,8 @@ def main(argv: list[str] | None = None) -> Any:
         report_error("interrupted")
         sys.exit(130)
     except click.UsageError as exc:
-        report_error(exc.format_message(),
-                     f"run 'podfit {exc.ctx.info_name + ' ' if exc.ctx and exc.ctx.parent else ''}"
-                     "--help' for usage")
+        command = f"{exc.ctx.info_name} " if exc.ctx and exc.ctx.parent else ""
+        report_error(exc.format_message(), f"run 'podfit {command}--help' for usage")
         sys.exit(2)
     except click.ClickException as exc:
         report_error(exc.format_message())

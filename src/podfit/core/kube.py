@@ -106,7 +106,7 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, An
     for expr in expressions:
         if not isinstance(expr, Mapping):
             return False
-        key, op = expr.get("key"), expr.get("operator")
+        key, op = str(expr.get("key")), expr.get("operator")
         values = [str(v) for v in expr.get("values") or []]
         present = key in labels
         if op == "In" and not (present and str(labels[key]) in values):

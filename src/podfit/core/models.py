@@ -51,7 +51,8 @@ class YamlEdit:
     """A structural edit of one YAML document, applied with a comment-keeping round trip.
 
     ``path`` leads from the document root to a mapping; ``op`` is ``set`` (key → value, added
-    at the end when missing) or ``setdefault`` (only when the key is missing).
+    at the end when missing), ``setdefault`` (only when the key is missing) or ``append`` (add
+    ``value`` to the list at ``key``, creating it, unless an equal item is there).
     """
 
     document: int

@@ -29,7 +29,7 @@ class YamlTooLarge(ValueError):
 class Map(dict[str, Any]):
     """A mapping that knows the line and column of itself and of each of its keys (1-based)."""
 
-    __slots__ = ("key_lines", "line", "column")
+    __slots__ = ("column", "key_lines", "line")
 
     def __init__(self, line: int, column: int) -> None:
         super().__init__()
@@ -51,7 +51,7 @@ class Map(dict[str, Any]):
 class Seq(list[Any]):
     """A sequence that knows its own line and each item's line (1-based)."""
 
-    __slots__ = ("item_lines", "line", "column")
+    __slots__ = ("column", "item_lines", "line")
 
     def __init__(self, line: int, column: int) -> None:
         super().__init__()
@@ -91,6 +91,11 @@ class _Builder:
                             for k, v in item.items():
                                 result.setdefault(k, v)
                     continue
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        "found a mapping or list used as a key (an unrendered template?)",
+                        key_node.start_mark)
                 key = self.build(key_node)
                 if not isinstance(key, str):
                     key = str(key)

@@ -1,0 +1,1 @@
+"""``podfit check``: static checks of Dockerfiles, Kubernetes manifests and server config."""

@@ -1,0 +1,110 @@
+"""Kubernetes YAML streams: every object with line numbers, bad documents reported not fatal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from podfit.core.models import FileError
+from podfit.core.yamlsrc import Map, YamlTooLarge, load_documents
+
+
+@dataclass(frozen=True)
+class KubeObject:
+    """One Kubernetes object (an item of a ``List`` counts as one too)."""
+
+    path: str
+    document: int
+    data: Map
+    line: int
+    end_line: int
+    list_item: int | None = None  # index inside a ``kind: List``, for fixes
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def api_version(self) -> str:
+        return str(self.data.get("apiVersion", ""))
+
+    @property
+    def name(self) -> str:
+        meta = self.data.get("metadata")
+        return str(meta.get("name", "")) if isinstance(meta, Mapping) else ""
+
+    @property
+    def namespace(self) -> str:
+        meta = self.data.get("metadata")
+        ns = meta.get("namespace") if isinstance(meta, Mapping) else None
+        return str(ns) if ns else ""
+
+    @property
+    def annotations(self) -> Mapping[str, Any]:
+        meta = self.data.get("metadata")
+        annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
+        return annotations if isinstance(annotations, Mapping) else {}
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class KubeFile:
+    path: str
+    text: str
+    objects: tuple[KubeObject, ...]
+    errors: tuple[FileError, ...]
+
+
+def looks_like_kubernetes(data: object) -> bool:
+    return isinstance(data, Mapping) and "apiVersion" in data and "kind" in data
+
+
+def parse_kubernetes(path: str, text: str) -> KubeFile:
+    """Parse a YAML stream; non-object documents and syntax errors become ``FileError``s."""
+    objects: list[KubeObject] = []
+    errors: list[FileError] = []
+    total_lines = text.count("\n") + 1
+    try:
+        for doc in load_documents(text):
+            data = doc.data
+            if data is None:
+                continue
+            if not isinstance(data, Map):
+                errors.append(FileError(path, f"document {doc.index + 1} is a "
+                                        f"{type(data).__name__}, not a Kubernetes object",
+                                        "each YAML document must be a mapping with apiVersion "
+                                        "and kind", doc.line))
+                continue
+            if not looks_like_kubernetes(data):
+                continue  # values files, kustomization.yaml, CI config: not ours to judge
+            items = data.get("items") if data.get("kind") == "List" else None
+            if isinstance(items, list):
+                for i, item in enumerate(items):
+                    if isinstance(item, Map) and looks_like_kubernetes(item):
+                        objects.append(KubeObject(path, doc.index, item, item.line, item.line, i))
+                continue
+            objects.append(KubeObject(path, doc.index, data, doc.line, doc.line))
+    except YamlTooLarge as exc:
+        errors.append(FileError(path, f"YAML too large to expand: {exc}",
+                                "remove recursive aliases/anchors from the file"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or str(exc)
+        errors.append(FileError(path, f"invalid YAML: {problem}", "fix the YAML syntax "
+                                "(indentation, quoting) at the line named", line))
+    except yaml.YAMLError as exc:
+        errors.append(FileError(path, f"invalid YAML: {exc}", "fix the YAML syntax"))
+    # End lines: each object runs until the next one starts (or the end of the file).
+    fixed: list[KubeObject] = []
+    for i, obj in enumerate(objects):
+        end = objects[i + 1].line - 1 if i + 1 < len(objects) else total_lines
+        fixed.append(KubeObject(obj.path, obj.document, obj.data, obj.line, max(end, obj.line),
+                                obj.list_item))
+    return KubeFile(path, text, tuple(fixed), tuple(errors))

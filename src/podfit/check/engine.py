@@ -1,0 +1,274 @@
+"""Runs ``check``: read inputs, parse them, link them into a Project, run the rules, apply
+suppressions. Returns data; never prints (progress goes through an observer)."""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import posixpath
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from podfit.check.documents.dockerfile import parse_dockerfile
+from podfit.check.documents.kubernetes import parse_kubernetes
+from podfit.check.documents.python_config import (
+    parse_dockerignore,
+    parse_gunicorn_config,
+    parse_procfile,
+    parse_pyproject,
+    parse_requirements,
+    parse_shell_script,
+)
+from podfit.check.inputs import kind_of, walk
+from podfit.check.project import Project
+from podfit.check.registry import UNUSED_SUPPRESSION, load_rules
+from podfit.check.rule import LoadedRule
+from podfit.check.settings import CheckSettings
+from podfit.check.suppressions import (
+    Suppression,
+    annotation_suppressions,
+    comment_suppressions,
+    matches,
+)
+from podfit.core.errors import InputError
+from podfit.core.models import CheckResult, FileError, Finding
+
+Observer = Callable[[str, object], None]
+
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: its display path, its kind and its text (already decoded)."""
+
+    path: str
+    kind: str
+    text: str
+
+
+def read_source(path: Path, kind: str, display: str, max_size: int) -> Source:
+    try:
+        size = path.stat().st_size
+        if size > max_size:
+            raise InputError(f"{display}: file is {size / 2**20:.1f} MiB, over the "
+                             f"{max_size / 2**20:.0f} MiB limit",
+                             "raise max-file-size in [tool.podfit] or exclude the file")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{display}: cannot read: {exc.strerror or exc}") from None
+    return decode(display, kind, data)
+
+
+def decode(display: str, kind: str, data: bytes) -> Source:
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{display}: binary file, not text", "pass only text files")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{display}: not UTF-8 (byte {exc.start})",
+                         "save the file as UTF-8") from None
+    if kind in {"yaml", "dockerfile"} and not text.strip():
+        raise InputError(f"{display}: file is empty")
+    return Source(display, kind, text)
+
+
+def guess_stdin_kind(text: str) -> str:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        word = stripped.split(None, 1)[0].upper()
+        return "dockerfile" if word in {"FROM", "ARG"} else "yaml"
+    return "yaml"
+
+
+def collect(paths: Iterable[str], settings: CheckSettings, *, stdin: bytes | None = None,
+            stdin_name: str | None = None) -> tuple[list[Source], list[FileError],
+                                                    dict[str, frozenset[str]]]:
+    """Read every input; unreadable ones become errors, the rest are returned."""
+    sources: list[Source] = []
+    errors: list[FileError] = []
+    contexts: dict[str, frozenset[str]] = {}
+    seen: set[str] = set()
+
+    def add(path: Path, kind: str, display: str) -> None:
+        if display in seen:
+            return
+        seen.add(display)
+        try:
+            sources.append(read_source(path, kind, display, settings.max_file_size))
+        except InputError as exc:
+            errors.append(FileError(display, exc.message, exc.hint))
+
+    for raw in paths:
+        if raw == STDIN:
+            name = stdin_name or "<stdin>"
+            data = stdin or b""
+            try:
+                text_kind = kind_of(posixpath.basename(name)) if stdin_name else None
+                source = decode(name, "yaml", data)
+                sources.append(Source(name, text_kind or guess_stdin_kind(source.text),
+                                      source.text))
+            except InputError as exc:
+                errors.append(FileError(name, exc.message, exc.hint))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            for file_path, kind in walk(path, settings.exclude):
+                add(file_path, kind, _display(file_path))
+        elif path.is_file():
+            add(path, kind_of(path.name) or "yaml", _display(path))
+        else:
+            errors.append(FileError(raw, f"{raw}: no such file or directory",
+                                    "check the path; use '-' to read standard input"))
+    for source in sources:
+        if source.kind == "dockerfile" and source.path != "<stdin>":
+            folder = Path(source.path).parent
+            with contextlib.suppress(OSError):
+                contexts[folder.as_posix()] = frozenset(p.name for p in folder.iterdir())
+    return sources, errors, contexts
+
+
+def _display(path: Path) -> str:
+    text = path.as_posix()
+    return text[2:] if text.startswith("./") else text
+
+
+_PARSERS = {
+    "dockerfile": parse_dockerfile,
+    "gunicorn": parse_gunicorn_config,
+    "shell": parse_shell_script,
+    "requirements": parse_requirements,
+    "pyproject": parse_pyproject,
+    "procfile": parse_procfile,
+    "dockerignore": parse_dockerignore,
+}
+
+
+def build_project(sources: list[Source], settings: CheckSettings,
+                  contexts: dict[str, frozenset[str]]) -> tuple[Project, list[FileError]]:
+    project = Project(settings, context_entries=contexts)
+    errors: list[FileError] = []
+    targets = {
+        "dockerfile": project.dockerfiles, "gunicorn": project.gunicorn_configs,
+        "shell": project.scripts, "requirements": project.requirements,
+        "pyproject": project.pyprojects, "procfile": project.procfiles,
+    }
+    for source in sources:
+        if source.kind == "yaml":
+            kube_file = parse_kubernetes(source.path, source.text)
+            project.kube_files.append(kube_file)
+            errors.extend(kube_file.errors)
+            continue
+        try:
+            parsed = _PARSERS[source.kind](source.path, source.text)
+        except InputError as exc:
+            errors.append(FileError(source.path, exc.message, exc.hint))
+            continue
+        if source.kind == "dockerignore":
+            project.dockerignores[posixpath.dirname(source.path) or "."] = parsed  # type: ignore[assignment]
+        else:
+            targets[source.kind].append(parsed)  # type: ignore[attr-defined]
+    return project, errors
+
+
+def enabled(rule: LoadedRule, settings: CheckSettings, select: tuple[str, ...],
+            ignore: tuple[str, ...]) -> bool:
+    code, name = rule.rule.code, rule.rule.name.upper()
+    wanted = tuple(s.upper() for s in (select or settings.select))
+    dropped = tuple(s.upper() for s in (*settings.ignore, *ignore))
+    if wanted and not matches(code, name, wanted):
+        return False
+    return not matches(code, name, dropped)
+
+
+def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[str, ...] = (),
+              ignore: tuple[str, ...] = (), stdin: bytes | None = None,
+              stdin_name: str | None = None, observer: Observer | None = None) -> CheckResult:
+    sources, errors, contexts = collect(paths, settings, stdin=stdin, stdin_name=stdin_name)
+    if observer:
+        observer("read", len(sources))
+    project, parse_errors = build_project(sources, settings, contexts)
+    errors += parse_errors
+    rules = load_rules()
+    active = [r for r in rules if r.check is not None and enabled(r, settings, select, ignore)]
+    findings: list[Finding] = []
+    for loaded in active:
+        assert loaded.check is not None
+        try:
+            for hit in loaded.check(project):
+                findings.append(Finding(loaded.rule.code, loaded.rule.name,
+                                        loaded.rule.severity, hit.path, hit.line, hit.column,
+                                        hit.message, hit.fix))
+        except Exception as exc:  # a rule bug must not cost the user the other findings
+            errors.append(FileError("<podfit>", f"rule {loaded.rule.code} "
+                                    f"({loaded.rule.name}) failed: {type(exc).__name__}: {exc}",
+                                    "please report this; other rules still ran"))
+        if observer:
+            observer("rule", loaded.rule.code)
+    findings = _per_file_ignores(findings, settings)
+    suppressions = [s for src in sources for s in comment_suppressions(src.path, src.text)]
+    suppressions += [s for obj in project.objects for s in annotation_suppressions(obj)]
+    findings = _suppress(findings, suppressions)
+    unused = next(r for r in rules if r.rule.code == UNUSED_SUPPRESSION)
+    if enabled(unused, settings, select, ignore):
+        findings += _unused(suppressions, unused, {r.rule.code for r in active})
+    findings.sort(key=lambda f: f.sort_key)
+    return CheckResult(tuple(findings), tuple(errors), len(sources))
+
+
+def _per_file_ignores(findings: list[Finding], settings: CheckSettings) -> list[Finding]:
+    if not settings.per_file_ignores:
+        return findings
+    kept = []
+    for finding in findings:
+        dropped = any(fnmatch.fnmatch(finding.path, pattern) and
+                      matches(finding.code, finding.name.upper(), tuple(c.upper() for c in codes))
+                      for pattern, codes in settings.per_file_ignores.items())
+        if not dropped:
+            kept.append(finding)
+    return kept
+
+
+def _suppress(findings: list[Finding], suppressions: list[Suppression]) -> list[Finding]:
+    if not suppressions:
+        return findings
+    by_path: dict[str, list[Suppression]] = {}
+    for s in suppressions:
+        by_path.setdefault(s.path, []).append(s)
+    kept = []
+    for finding in findings:
+        hit = False
+        for s in by_path.get(finding.path, ()):
+            if s.first <= finding.line <= s.last and matches(finding.code, finding.name.upper(),
+                                                              s.codes):
+                s.used.update(c for c in s.codes if finding.code.startswith(c) or
+                              finding.name.upper() == c)
+                hit = True
+        if not hit:
+            kept.append(finding)
+    return kept
+
+
+def _unused(suppressions: list[Suppression], rule: LoadedRule,
+            active_codes: set[str]) -> list[Finding]:
+    from podfit.check.registry import rule_index
+
+    known = rule_index()
+    out = []
+    for s in suppressions:
+        for code in s.codes:
+            if code in s.used:
+                continue
+            resolved = known.get(code)
+            if resolved is None:
+                message = f"unknown rule '{code}' in suppression"
+            elif resolved not in active_codes:
+                continue  # the rule did not run, so we cannot tell whether it is needed
+            else:
+                message = f"unused suppression of {code}: nothing to suppress here"
+            out.append(Finding(rule.rule.code, rule.rule.name, rule.rule.severity, s.path,
+                               s.line, 1, message))
+    return out

@@ -1,0 +1,1 @@
+"""podfit check rules."""

@@ -1,0 +1,4 @@
+"""podfit check rules: concurrency."""
+
+#: Rule modules of this package, registered explicitly (a test compares with the files).
+MODULES: tuple[str, ...] = ()

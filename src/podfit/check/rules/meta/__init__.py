@@ -1,0 +1,3 @@
+"""podfit check rules: meta (about suppressions)."""
+
+MODULES: tuple[str, ...] = ("unused_suppression",)

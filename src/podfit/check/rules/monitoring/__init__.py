@@ -1,0 +1,4 @@
+"""podfit check rules: monitoring."""
+
+#: Rule modules of this package, registered explicitly (a test compares with the files).
+MODULES: tuple[str, ...] = ("python_unbuffered",)

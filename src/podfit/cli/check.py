@@ -1,0 +1,93 @@
+"""``podfit check``: lint Dockerfiles, Kubernetes manifests and Python server config."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from podfit.core.errors import UsageError
+from podfit.core.models import CheckResult, Severity
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def _codes(value: str | None) -> tuple[str, ...]:
+    return tuple(c.strip() for c in (value or "").split(",") if c.strip())
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--select", help="Only these rule codes, prefixes or names (comma-separated).")
+@click.option("--ignore", help="Never report these rule codes, prefixes or names.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), default="info",
+              show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--kube-version", help="Kubernetes version the manifests target, e.g. 1.30.")
+@click.option("--cpu-limit-policy", type=click.Choice(["none", "integer", "required"]),
+              help="How CPU limits should be set (see 'podfit explain cpu-limit-policy').")
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place, then re-check.")
+@click.option("--diff", is_flag=True, help="Show the safe fixes as a diff; write nothing.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Read settings from this file instead of the nearest one.")
+@click.option("--stdin-filename", help="Name (and so kind) of what '-' reads, e.g. Dockerfile.")
+def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | None,
+          ignore: str | None, fail_on: str, exit_zero: bool, kube_version: str | None,
+          cpu_limit_policy: str | None, fix: bool, diff: bool, config_path: Path | None,
+          stdin_filename: str | None) -> int:
+    """Lint PATHS (files, directories, or '-' for standard input)."""
+    from podfit.check.engine import run_check
+    from podfit.check.registry import load_rules, rule_index
+    from podfit.cli.settings import check_settings
+    from podfit.report.findings import RENDERERS
+
+    settings = check_settings(paths, config_path, kube_version, cpu_limit_policy)
+    selected, ignored = _codes(select), _codes(ignore)
+    index = rule_index()
+    for code in (*selected, *ignored):
+        if code.upper() not in index and not any(k.startswith(code.upper()) for k in index):
+            raise UsageError(f"unknown rule '{code}'", "run 'podfit rules' to list them")
+    stdin = sys.stdin.buffer.read() if "-" in paths else None
+    kwargs = {"select": selected, "ignore": ignored, "stdin": stdin,
+              "stdin_name": stdin_filename}
+    result = run_check(paths, settings, **kwargs)  # type: ignore[arg-type]
+    if fix or diff:
+        result = _fix(result, fix, lambda: run_check(paths, settings, **kwargs))  # type: ignore[arg-type]
+    rendered = RENDERERS[fmt](result, load_rules())
+    if output:
+        output.write_text(rendered, encoding="utf-8")
+    else:
+        click.echo(rendered, nl=False)
+    for error in result.errors:
+        where = f"{error.path}:{error.line}" if error.line else error.path
+        message = error.message if error.message.startswith(error.path) else \
+            f"{where}: {error.message}"
+        click.echo(f"error: {message}", err=True)
+        if error.hint:
+            click.echo(f"hint: {error.hint}", err=True)
+    if result.errors:
+        return 2
+    threshold = Severity.parse(fail_on)
+    failing = any(f.severity >= threshold for f in result.findings)
+    return 1 if failing and not exit_zero else 0
+
+
+def _fix(result: CheckResult, write: bool, recheck: object) -> CheckResult:
+    from podfit.check.fixer import plan_fixes, write_fixes
+
+    outcomes = plan_fixes(result.findings)
+    if not write:
+        for outcome in outcomes:
+            click.echo(outcome.diff(), err=True, nl=False)
+        return result
+    write_fixes(outcomes)
+    applied = sum(o.applied for o in outcomes)
+    click.echo(f"fixed {applied} finding{'s' if applied != 1 else ''} in {len(outcomes)} "
+               f"file{'s' if len(outcomes) != 1 else ''}", err=True)
+    assert callable(recheck)
+    rechecked: CheckResult = recheck()
+    return rechecked

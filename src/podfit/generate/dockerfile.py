@@ -1,0 +1,198 @@
+"""Render the two-stage Dockerfile and the ``.dockerignore`` for a Plan."""
+
+from __future__ import annotations
+
+import json
+
+from podfit.generate.plan import UID, Plan
+
+#: Debian package -> Alpine package(s), for the few build/runtime packages podfit knows.
+ALPINE = {
+    "gcc": "gcc", "libc6-dev": "musl-dev", "libpq-dev": "postgresql-dev", "libpq5": "libpq",
+    "pkg-config": "pkgconf", "default-libmysqlclient-dev": "mariadb-dev",
+    "libmariadb3": "mariadb-connector-c", "libcairo2-dev": "cairo-dev", "libcairo2": "cairo",
+}
+
+#: Shell prelude for steps that reach package indexes: use build secrets when they are given.
+#: ``ca``: an extra CA bundle (TLS-inspecting proxies); ``pip.conf``/``netrc``: private indexes
+#: and their credentials. Secrets are mounted for one RUN only and never stored in a layer.
+SECRETS = (
+    "--mount=type=secret,id=ca --mount=type=secret,id=pipconf,target=/etc/pip.conf "
+    "--mount=type=secret,id=netrc,target=/root/.netrc"
+)
+TRUST = ('if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca '
+         'SSL_CERT_FILE=/run/secrets/ca REQUESTS_CA_BUNDLE=/run/secrets/ca; fi')
+PIP_CACHE = "--mount=type=cache,target=/root/.cache/pip"
+
+#: Turn Pipfile.lock's "default" section into hashed requirement lines, with no tool installed.
+PIPFILE_LOCK = (
+    "python3 -c 'import json,sys; d=json.load(open(\"Pipfile.lock\"))[\"default\"]; "
+    "print(\"\\n\".join(n+v[\"version\"]+\"\".join(\" --hash=\"+h for h in v.get(\"hashes\",[]))"
+    "+(\" ; \"+v[\"markers\"] if v.get(\"markers\") else \"\") for n,v in d.items() "
+    "if \"version\" in v))' > /tmp/requirements.txt"
+)
+PYPROJECT_DEPS = (
+    "python3 -c 'import sys; "
+    "t=__import__(\"tomllib\") if sys.version_info>=(3,11) else __import__(\"pip._vendor.tomli\","
+    "fromlist=[\"x\"]); print(\"\\n\".join(t.load(open(\"pyproject.toml\",\"rb\"))[\"project\"]"
+    ".get(\"dependencies\",[])))' > /tmp/requirements.txt"
+)
+
+
+def _dependency_steps(plan: Plan) -> tuple[str, list[str]]:
+    """Files the dependency layer needs, and the commands that write /tmp/requirements.txt."""
+    m = plan.manager
+    tool_venv = "python3 -m venv /opt/tools && /opt/tools/bin/pip install --quiet"
+    if m in ("requirements", "pip-tools"):
+        return "requirements*.txt", ["cp requirements.txt /tmp/requirements.txt"]
+    if m == "pyproject":
+        return "pyproject.toml", [PYPROJECT_DEPS]
+    if m == "pipenv":
+        return "Pipfile Pipfile.lock", [PIPFILE_LOCK]
+    if m == "uv":
+        return "pyproject.toml uv.lock", [
+            f"{tool_venv} uv",
+            "/opt/tools/bin/uv export --frozen --no-dev --no-emit-project "
+            "--no-emit-workspace --format requirements-txt -o /tmp/requirements.txt",
+        ]
+    if m == "poetry":
+        return "pyproject.toml poetry.lock", [
+            f"{tool_venv} 'poetry>=2,<3' 'poetry-plugin-export>=1.8'",
+            "/opt/tools/bin/poetry export --only main --format requirements.txt "
+            "--output /tmp/requirements.txt",
+        ]
+    if m == "pdm":
+        return "pyproject.toml pdm.lock", [
+            f"{tool_venv} 'pdm>=2.12'",
+            "/opt/tools/bin/pdm export --prod --format requirements --output /tmp/requirements.txt",
+        ]
+    raise AssertionError(m)
+
+
+def _apt(packages: tuple[str, ...], alpine: bool) -> str:
+    if alpine:
+        names = " ".join(dict.fromkeys(ALPINE.get(p, p) for p in packages))
+        return f"RUN apk add --no-cache {names}"
+    return ("RUN apt-get update \\\n"
+            f" && apt-get install -y --no-install-recommends {' '.join(packages)} \\\n"
+            " && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin")
+
+
+def render_dockerfile(plan: Plan) -> str:
+    alpine = plan.base == "alpine"
+    distroless = plan.base == "distroless"
+    files, export = _dependency_steps(plan)
+    workload = plan.web or plan.worker
+    assert workload is not None
+    lines = [
+        f"# Written by `podfit init` for {plan.name}; `podfit init --explain` says why.",
+        "# Build: docker build -t IMAGE .   (BuildKit; or: buildah build)",
+        "# Private index / proxy CA: --secret id=pipconf,src=pip.conf --secret id=netrc,src=.netrc",
+        "#   --secret id=ca,src=ca.pem   (secrets are mounted for one step, never stored)",
+        "# Any registry or mirror: --build-arg BASE_IMAGE=<registry>/python:" + plan.python
+        + "-slim-bookworm",
+        f"ARG BASE_IMAGE={plan.base_image}",
+    ]
+    if distroless:
+        lines.append(f"ARG BUILDER_IMAGE={plan.builder_image}")
+    lines += ["", "# ---- runtime base: interpreter and the OS libraries the app loads ----"]
+    build_from = "${BUILDER_IMAGE}" if distroless else "base"
+    lines += [
+        "FROM ${BASE_IMAGE} AS base",
+        "ENV PYTHONUNBUFFERED=1 \\",
+        "    PYTHONFAULTHANDLER=1 \\",
+        "    PIP_DISABLE_PIP_VERSION_CHECK=1",
+    ]
+    if plan.runtime_packages:
+        lines.append(_apt(plan.runtime_packages, alpine))
+    if not distroless:
+        lines += [
+            "# The official images delete the stdlib's .pyc; a read-only root filesystem cannot",
+            "# write them back, so every start would recompile. Compile once here.",
+            "RUN python3 -m compileall -q -j 0 -x '/(test|tests|idlelib|turtledemo)/' "
+            "\"$(python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])')\"",
+        ]
+    lines += ["", "# ---- build: a virtualenv with the locked dependencies, then the app ----",
+              f"FROM {build_from} AS build"]
+    build_pkgs = plan.build_packages
+    if distroless:
+        build_pkgs = ("python3-venv", *build_pkgs)
+    if build_pkgs:
+        if not alpine and not distroless:
+            # python:*-slim ships Python.h; a Debian-packaged interpreter needs python3-dev.
+            lines.append(
+                "RUN apt-get update \\\n"
+                f" && extra=; [ -e \"$(python3 -c 'import sysconfig; print(sysconfig.get_paths()"
+                "[\"include\"])')/Python.h\" ] || extra=python3-dev \\\n"
+                f" && apt-get install -y --no-install-recommends {' '.join(build_pkgs)} $extra \\\n"
+                " && apt-get clean && rm -rf /var/lib/apt/lists/*")
+        else:
+            lines.append(_apt(build_pkgs, alpine))
+    lines += [
+        "RUN python3 -m venv /opt/venv",
+        "ENV PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv",
+        "WORKDIR /build",
+        "# Only the dependency files: this layer survives every source-only change.",
+        "# wheels/ (optional) holds local wheels, e.g. podfit before a PyPI release.",
+        f"COPY {files} wheels* ./",
+        f"RUN {PIP_CACHE} {SECRETS} \\",
+        f"    {TRUST} \\",
+    ]
+    lines += [f" && {step} \\" for step in export]
+    lines += [
+        " && pip install --find-links /build -r /tmp/requirements.txt",
+        "# podfit.runtime: workers from the pod's limits, probes, drain, metrics, JSON logs.",
+        "# It needs only the standard library and prometheus-client, hence --no-deps.",
+        f"ARG PODFIT_RUNTIME={plan.podfit_runtime}",
+        f"RUN {PIP_CACHE} {SECRETS} \\",
+        f"    {TRUST} \\",
+        " && pip install --find-links /build --no-deps \"$PODFIT_RUNTIME\" \\",
+        " && pip install --find-links /build 'prometheus-client>=0.20' \\",
+        " && pip uninstall --yes --quiet pip \\",
+        " && python3 -m compileall -q -j 0 /opt/venv",
+        "COPY . /app",
+        "# Precompiled (hash-checked) bytecode: the app never writes .pyc at run time.",
+        "RUN rm -rf /app/wheels && python3 -m compileall -q -j 0 "
+        "--invalidation-mode unchecked-hash /app",
+        "",
+        "# ---- final: base + venv + app; no compilers, caches or secrets ----",
+        "FROM base",
+        "COPY --from=build /opt/venv /opt/venv",
+        "COPY --from=build /app /app",
+        "WORKDIR /app",
+    ]
+    pythonpath = "/app/" + plan.src_dir if plan.src_dir else "/app"
+    metrics = "/tmp/prometheus" if not distroless else "/tmp/prometheus"
+    lines += [
+        "ENV PATH=/opt/venv/bin:$PATH \\",
+        "    VIRTUAL_ENV=/opt/venv \\",
+        f"    PYTHONPATH={pythonpath} \\",
+        "    HOME=/tmp \\",
+        f"    PROMETHEUS_MULTIPROC_DIR={metrics}",
+        f"USER {UID}:{UID}",
+    ]
+    if workload.port:
+        lines.append(f"EXPOSE {workload.port}")
+    lines.append("CMD " + json.dumps(list(workload.command)))
+    return "\n".join(lines) + "\n"
+
+
+DOCKERIGNORE = (
+    ".git", ".gitignore", ".hg", ".svn", "**/__pycache__", "**/*.py[cod]", "**/.pytest_cache",
+    "**/.mypy_cache", "**/.ruff_cache", ".tox", ".nox", ".coverage", "htmlcov", "**/*.egg-info",
+    "build", "dist", ".venv", "venv", "env", ".env", ".env.*", "*.env", ".python-version",
+    "node_modules", ".idea", ".vscode", "**/.DS_Store", "Dockerfile*", ".dockerignore",
+    "deploy", "compose*.y*ml", "docker-compose*", "*.pem", "*.key", ".netrc", "pip.conf",
+    ".cache",
+)
+
+
+def render_dockerignore(plan: Plan) -> str:
+    lines = ["# Written by `podfit init`: keeps the build context small and secrets out of it.",
+             "# Defaults first, then the project's .gitignore."]
+    lines += list(DOCKERIGNORE)
+    extra = [p for p in plan.dockerignore_extra if p.rstrip("/") not in DOCKERIGNORE
+             and p.rstrip("/") not in ("wheels", "/wheels")]
+    if extra:
+        lines += ["", "# from .gitignore"] + extra
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,406 @@
+"""The Plan: every decision ``init`` makes, each with the reason ``--explain`` prints."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from podfit import __version__
+from podfit.core.errors import ConfigError, InputError, UsageError
+from podfit.core.policy import CpuLimitPolicy, cpu_limit_for, max_workers_for_cpu
+from podfit.core.units import format_cpu, parse_cpu
+from podfit.generate.deps import SUPPORTED_PYTHONS
+from podfit.generate.detect import AppFacts
+from podfit.generate.profile_input import Recommendation
+
+BASES = ("slim", "alpine", "distroless")
+SERVERS = ("gunicorn", "uvicorn", "celery", "python")
+#: ``[tool.podfit]`` keys; each maps onto one InitOptions field.
+CONFIG_KEYS = {
+    "name": "name", "app": "app", "server": "server", "deps": "deps", "python": "python",
+    "base": "base", "base-image": "base_image", "port": "port", "image": "image",
+    "helm": "helm", "prometheus-operator": "prometheus_operator", "ingress-host": "ingress_host",
+    "tls-secret": "tls_secret", "cpu-limit-policy": "cpu_limit_policy",
+    "task-time-limit": "task_time_limit", "worker-app": "worker_app",
+}
+UID = 10001
+PRESTOP_SECONDS = 5
+SHUTDOWN_MARGIN = 5
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One choice: what was decided, the value, and why (printed by ``--explain``)."""
+
+    key: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class InitOptions:
+    """What the user asked for; ``None`` means "detect it" (flags win over ``[tool.podfit]``)."""
+
+    name: str | None = None
+    """Kubernetes name of the app (default: the project or directory name)."""
+    app: str | None = None
+    """The web app object as ``module:attr`` (default: found in the source)."""
+    worker_app: str | None = None
+    """The Celery app as ``module:attr`` (default: found in the source)."""
+    server: str | None = None
+    """gunicorn, uvicorn, celery or python (default: from the framework)."""
+    deps: str | None = None
+    """Dependency manager (default: from the lock files present)."""
+    python: str | None = None
+    """Python minor version (default: .python-version, requires-python, runtime.txt…)."""
+    base: str | None = None
+    """slim (default), alpine or distroless."""
+    base_image: str | None = None
+    """Base image reference for the ``BASE_IMAGE`` build argument's default."""
+    port: int | None = None
+    """Port the server listens on (default 8000)."""
+    image: str | None = None
+    """Image repository in the manifests (default: the app name)."""
+    helm: bool | None = None
+    """Also write a Helm chart."""
+    prometheus_operator: bool | None = None
+    """A ServiceMonitor instead of prometheus.io annotations."""
+    ingress_host: str | None = None
+    """Write an Ingress for this host."""
+    tls_secret: str | None = None
+    """TLS secret for the Ingress."""
+    cpu_limit_policy: str | None = None
+    """none (default), integer or required — see podfit.core.policy."""
+    task_time_limit: int | None = None
+    """Celery hard task time limit in seconds (the worker's grace period covers it)."""
+    profile: Recommendation | None = None
+    """``podfit profile`` results; sizes requests, limits, workers and the HPA."""
+
+
+def merge_config(options: InitOptions, config: dict[str, Any]) -> InitOptions:
+    """Fill unset options from ``[tool.podfit]``; unknown keys are errors with a hint."""
+    updates: dict[str, Any] = {}
+    for key, value in config.items():
+        if key not in CONFIG_KEYS:
+            close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+            raise ConfigError(f"unknown [tool.podfit] key {key!r}",
+                              f"did you mean {close[0]!r}?" if close else
+                              "known keys: " + ", ".join(sorted(CONFIG_KEYS)))
+        attr = CONFIG_KEYS[key]
+        if getattr(options, attr) is None:
+            updates[attr] = value
+    return replace(options, **updates)
+
+
+@dataclass(frozen=True)
+class Probe:
+    path: str
+    period: int
+    timeout: int
+    failures: int
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One Deployment: the web server or the Celery worker."""
+
+    role: str
+    name: str
+    command: tuple[str, ...]
+    port: int | None
+    requests_cpu: str
+    requests_memory: str
+    limits_cpu: str | None
+    limits_memory: str
+    hpa_min: int
+    hpa_max: int
+    hpa_target: int
+    scale_down_stabilization: int
+    prestop_seconds: int
+    shutdown_seconds: int
+    """Seconds the process may take after SIGTERM (graceful timeout or task time limit)."""
+    grace_period: int
+    env: tuple[tuple[str, str], ...]
+    probes: dict[str, Probe] = field(default_factory=dict)
+    """startup/readiness/liveness; empty for workers without an HTTP health endpoint."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the renderers need; nothing here is computed again when rendering."""
+
+    root: Path
+    name: str
+    version: str
+    framework: str
+    server: str
+    app_ref: str | None
+    manager: str
+    python: str
+    base: str
+    base_image: str
+    builder_image: str
+    build_packages: tuple[str, ...]
+    runtime_packages: tuple[str, ...]
+    src_dir: str
+    image: str
+    podfit_runtime: str
+    web: Workload | None
+    worker: Workload | None
+    helm: bool
+    prometheus_operator: bool
+    ingress_host: str | None
+    tls_secret: str | None
+    dockerignore_extra: tuple[str, ...]
+    decisions: tuple[Decision, ...]
+
+    @property
+    def workloads(self) -> tuple[Workload, ...]:
+        return tuple(w for w in (self.web, self.worker) if w is not None)
+
+
+def _check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
+    if value not in choices:
+        raise UsageError(f"unknown {what} {value!r}", f"use one of: {', '.join(choices)}")
+    return value
+
+
+def _base(plan_base: str, python: str, facts: AppFacts, runtime_pkgs: tuple[str, ...],
+          explicit: str | None) -> tuple[str, str, Decision]:
+    native = facts.deps.native
+    if plan_base == "alpine":
+        lacking = [n.name for n in native if not n.musl_wheels]
+        if lacking:
+            raise UsageError(
+                "Alpine refused: " + ", ".join(lacking) + " publish no musl wheels",
+                "they would compile from source on every build (or fail); use --base slim")
+        image = explicit or f"python:{python}-alpine3.20"
+        return image, image, Decision("base", image, "Alpine on request; every native dependency "
+                                      "has musllinux wheels")
+    if plan_base == "distroless":
+        if python != "3.11":
+            raise UsageError(f"distroless refused: its Python is Debian 12's 3.11, the project "
+                             f"needs {python}", "use --base slim, or --python 3.11")
+        if runtime_pkgs:
+            raise UsageError("distroless refused: runtime libraries needed: "
+                             + ", ".join(runtime_pkgs), "use --base slim")
+        image = explicit or "gcr.io/distroless/python3-debian12:nonroot"
+        return image, "debian:12-slim", Decision(
+            "base", image, "distroless on request: no shell or package manager in the image; "
+            "the venv is built on debian:12-slim so its interpreter path matches")
+    image = explicit or f"python:{python}-slim-bookworm"
+    return image, image, Decision(
+        "base", image, "Debian slim: glibc, so manylinux wheels install without compiling; "
+        "the same image builds and runs so the venv's interpreter path matches")
+
+
+def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
+    """Decide everything; raise ``UsageError``/``InputError`` for what cannot be decided."""
+    opts = merge_config(options, facts.config)
+    decisions: list[Decision] = []
+
+    def decide(key: str, value: object, reason: str) -> None:
+        decisions.append(Decision(key, str(value), reason))
+
+    name = opts.name or facts.name
+    decide("name", name, "--name" if opts.name else "project name from pyproject.toml or the "
+           "directory, as a DNS-1123 label")
+    decide("deps", facts.deps.manager, facts.deps.manager_reason)
+    python = facts.deps.python_version
+    decide("python", python, facts.deps.python_reason)
+    if python not in SUPPORTED_PYTHONS:
+        raise UsageError(f"unsupported Python {python}", "pass --python")
+
+    src = facts.source
+    web = src.web
+    framework = web.framework if web else ("celery" if src.worker else "script")
+    app_ref = opts.app or (web.ref if web else None)
+    if opts.app:
+        decide("app", opts.app, "set with --app or [tool.podfit] app")
+    elif web:
+        decide("app", web.ref, web.reason)
+    worker_ref = opts.worker_app or (src.worker.ref if src.worker else None)
+    if worker_ref:
+        decide("worker-app", worker_ref, "set with --worker-app" if opts.worker_app
+               else src.worker.reason if src.worker else "")
+    kind = web.kind if web else ("asgi" if opts.server == "uvicorn" else "wsgi")
+    server = opts.server or (
+        ("uvicorn" if kind == "asgi" else "gunicorn") if app_ref else
+        "celery" if worker_ref else "python" if src.script else "")
+    if not server:
+        raise InputError(f"no web app, Celery app or script found in {facts.root}",
+                         "pass --app module:attr (or add a Procfile); podfit never imports "
+                         "your code to find it")
+    _check_choice(server, SERVERS, "server")
+    decide("framework", framework, web.reason if web else "no web app object in the source")
+    decide("server", server, {
+        "gunicorn": "WSGI app: gunicorn's pre-fork workers, sized by podfit.runtime from the "
+                    "pod's CPU limit (never the node's CPU count)",
+        "uvicorn": "ASGI app: uvicorn, one event loop per process, graceful shutdown bounded by "
+                   "--timeout-graceful-shutdown",
+        "celery": "only a Celery app was found: a worker Deployment, no Service",
+        "python": f"no server framework: run the script ({src.script_reason})",
+    }[server] if not opts.server else "set with --server")
+
+    base_kind = _check_choice(opts.base or "slim", BASES, "base")
+    native = facts.deps.native
+    build_pkgs = tuple(dict.fromkeys(p for n in native for p in n.build_packages))
+    runtime_pkgs = tuple(dict.fromkeys(p for n in native for p in n.runtime_packages))
+    for n in native:
+        decide(f"native:{n.name}", "build: " + (" ".join(n.build_packages) or "none")
+               + "; runtime: " + (" ".join(n.runtime_packages) or "none"), n.why)
+    base_image, builder_image, base_decision = _base(base_kind, python, facts, runtime_pkgs,
+                                                     opts.base_image)
+    decisions.append(base_decision)
+
+    port = int(opts.port or 8000)
+    policy = CpuLimitPolicy(opts.cpu_limit_policy or "none")
+    prof = opts.profile
+    image = opts.image or name
+    version = _project_version(facts)
+    decide("image", f"{image}:{version}", "tag from the project version; kustomize `images:` "
+           "or Helm's image.tag retags it per release")
+
+    web_wl = None
+    if server in ("gunicorn", "uvicorn", "python") and (app_ref or server == "python"):
+        web_wl = _web_workload(name, server, app_ref, src.script, port, policy, prof, decide)
+    worker_wl = None
+    if worker_ref:
+        worker_wl = _worker_workload(name if web_wl is None else f"{name}-worker", worker_ref,
+                                     policy, int(opts.task_time_limit or 300), decide)
+    extra = tuple(p for p in facts.gitignore if not p.startswith("!"))
+    return Plan(
+        root=facts.root, name=name, version=version, framework=framework, server=server,
+        app_ref=app_ref, manager=facts.deps.manager, python=python, base=base_kind,
+        base_image=base_image, builder_image=builder_image, build_packages=build_pkgs,
+        runtime_packages=runtime_pkgs, src_dir=src.src_dir, image=image,
+        podfit_runtime=f"podfit=={__version__}", web=web_wl, worker=worker_wl,
+        helm=bool(opts.helm), prometheus_operator=bool(opts.prometheus_operator),
+        ingress_host=opts.ingress_host, tls_secret=opts.tls_secret,
+        dockerignore_extra=extra, decisions=tuple(decisions))
+
+
+def _project_version(facts: AppFacts) -> str:
+    from podfit.generate.deps import read_toml
+
+    path = facts.root / "pyproject.toml"
+    if path.is_file():
+        data = read_toml(path)
+        version = data.get("project", {}).get("version") or data.get("tool", {}).get(
+            "poetry", {}).get("version")
+        if isinstance(version, str) and version:
+            return version
+    return "0.1.0"
+
+
+def _resources(cpu: str, memory: str, policy: CpuLimitPolicy, prof: Recommendation | None,
+               decide: Any, role: str) -> tuple[str, str, str | None, str]:
+    if prof is not None:
+        decide(f"{role}.requests", f"cpu {prof.requests_cpu}, memory {prof.requests_memory}",
+               prof.reasons.get("requests", f"measured by podfit profile ({prof.source})"))
+        lim_cpu = prof.limits_cpu
+        if lim_cpu is None and policy is not CpuLimitPolicy.NONE:
+            limit = cpu_limit_for(parse_cpu(prof.requests_cpu), policy)
+            lim_cpu = format_cpu(limit) if limit is not None else None
+        decide(f"{role}.limits", f"cpu {lim_cpu or 'none'}, memory {prof.limits_memory}",
+               prof.reasons.get("limits", f"measured by podfit profile ({prof.source})"))
+        return prof.requests_cpu, prof.requests_memory, lim_cpu, prof.limits_memory
+    limit = cpu_limit_for(parse_cpu(cpu), policy)
+    lim_cpu = format_cpu(limit) if limit is not None else None
+    decide(f"{role}.requests", f"cpu {cpu}, memory {memory}",
+           "a starting point, not a measurement: run `podfit profile` and re-run init with "
+           "--from-profile to size it")
+    decide(f"{role}.limits", f"cpu {lim_cpu or 'none'}, memory {memory}",
+           f"CPU limit policy '{policy.value}' (no CPU limit avoids CFS throttling latency); "
+           "memory limit = request so the pod is never OOM-killed for using what it reserved")
+    return cpu, memory, lim_cpu, memory
+
+
+def _web_workload(name: str, server: str, app_ref: str | None, script: tuple[str, ...] | None,
+                  port: int, policy: CpuLimitPolicy, prof: Recommendation | None,
+                  decide: Any) -> Workload:
+    req_cpu, req_mem, lim_cpu, lim_mem = _resources("500m", "256Mi", policy, prof, decide, "web")
+    pod_cpu = parse_cpu(lim_cpu or req_cpu)
+    graceful = 20
+    grace = PRESTOP_SECONDS + graceful + SHUTDOWN_MARGIN
+    decide("web.shutdown", f"preStop sleep {PRESTOP_SECONDS}s, graceful timeout {graceful}s, "
+           f"terminationGracePeriodSeconds {grace}s",
+           "the preStop sleep lets endpoint removal reach kube-proxy and ingresses before "
+           f"SIGTERM; in-flight requests then get {graceful}s; {SHUTDOWN_MARGIN}s margin "
+           "before SIGKILL")
+    env: list[tuple[str, str]] = [
+        ("PODFIT_CPU_LIMIT", format_cpu(pod_cpu)),
+        ("PODFIT_GRACE_SECONDS", str(graceful + SHUTDOWN_MARGIN)),
+        ("PODFIT_DRAIN_SECONDS", "0"),
+    ]
+    decide("web.env", "PODFIT_CPU_LIMIT=" + format_cpu(pod_cpu),
+           "without a CPU limit the cgroup shows no quota: podfit.runtime sizes workers from "
+           "this instead of the node's CPUs")
+    if prof is not None:
+        workers = min(prof.workers, max_workers_for_cpu(pod_cpu))
+        env += [("WEB_CONCURRENCY", str(workers)), ("PODFIT_THREADS", str(prof.threads))]
+        decide("web.workers", f"{workers} x {prof.threads} threads",
+               prof.reasons.get("workers", "measured by podfit profile"))
+    else:
+        decide("web.workers", "from podfit.runtime at start",
+               "floor(pod CPUs), at least 1, capped by memory: computed in the pod so a resize "
+               "or a new limit needs no new image")
+    command: tuple[str, ...]
+    if server == "gunicorn":
+        command = ("gunicorn", "--config", "gunicorn.conf.py", str(app_ref))
+    elif server == "uvicorn":
+        ref = str(app_ref)
+        command = ("uvicorn", ref, "--host", "0.0.0.0", "--port", str(port),
+                   "--timeout-graceful-shutdown", str(graceful), "--no-server-header",
+                   "--proxy-headers", "--forwarded-allow-ips", "*")
+    else:
+        command = script or ("python", "main.py")
+    probes = {
+        "startup": Probe("/startupz", 2, 2, 30),
+        "readiness": Probe("/readyz", 5, 2, 2),
+        "liveness": Probe("/livez", 10, 3, 3),
+    }
+    decide("web.probes", "startup /startupz (60s budget), readiness /readyz every 5s, liveness "
+           "/livez every 10s (timeout 3s)",
+           "liveness never checks dependencies (a database outage must not restart every pod); "
+           "readiness does and turns 503 on SIGTERM; startup covers slow imports")
+    hpa = _hpa(prof, decide, "web")
+    return Workload("web", name, command, port, req_cpu, req_mem, lim_cpu, lim_mem, *hpa,
+                    PRESTOP_SECONDS, graceful, grace, tuple(env), probes)
+
+
+def _hpa(prof: Recommendation | None, decide: Any, role: str) -> tuple[int, int, int, int]:
+    if prof is not None:
+        values = (max(2, prof.hpa_min), max(prof.hpa_max, 2), prof.hpa_target,
+                  prof.scale_down_stabilization)
+        decide(f"{role}.hpa", f"{values[0]}-{values[1]} replicas at {values[2]}% CPU",
+               prof.reasons.get("hpa", "from podfit profile's capacity model (at least 2 "
+                                "replicas so a node drain never takes the app down)"))
+        return values
+    decide(f"{role}.hpa", "2-10 replicas at 70% CPU, scale-down stabilization 300s",
+           "two replicas survive a node drain; 70% leaves room for the ramp before new pods "
+           "are ready; a 5-minute scale-down window stops flapping")
+    return 2, 10, 70, 300
+
+
+def _worker_workload(name: str, ref: str, policy: CpuLimitPolicy, time_limit: int,
+                     decide: Any) -> Workload:
+    req_cpu, req_mem, lim_cpu, lim_mem = _resources("1", "512Mi", policy, None, decide, "worker")
+    pod_cpu = parse_cpu(lim_cpu or req_cpu)
+    concurrency = max(1, math.floor(pod_cpu))
+    decide("worker.concurrency", concurrency, "prefork processes = floor(pod CPUs): Celery's "
+           "default is the node's CPU count")
+    grace = time_limit + 10
+    decide("worker.shutdown", f"task time limit {time_limit}s, grace period {grace}s",
+           "SIGTERM starts Celery's warm shutdown, which waits for running tasks; the grace "
+           "period covers the longest task (--time-limit) plus a margin")
+    command = ("celery", "--app", ref, "worker", "--loglevel", "INFO", "--concurrency",
+               str(concurrency), "--time-limit", str(time_limit), "--soft-time-limit",
+               str(max(1, time_limit - 10)), "--without-gossip", "--without-mingle")
+    env = (("PODFIT_CPU_LIMIT", format_cpu(pod_cpu)),)
+    hpa = _hpa(None, decide, "worker")
+    return Workload("worker", name, command, None, req_cpu, req_mem, lim_cpu, lim_mem, *hpa,
+                    0, time_limit, grace, env, {})

@@ -1,0 +1,1 @@
+"""Renderers: text, JSON, SARIF, GitHub annotations, HTML."""

@@ -1,0 +1,31 @@
+"""A plain WSGI app for the real-server tests: ``/work?ms=N`` sleeps N ms then answers 200."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+log = logging.getLogger("app")
+#: Objects built at import, so preload + gc.freeze has something to share (bench sets this).
+BALLAST = [{"i": i, "s": str(i)} for i in range(int(os.environ.get("APP_BALLAST", "0")))]
+
+
+def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    path = environ.get("PATH_INFO", "")
+    query = dict(p.split("=", 1) for p in environ.get("QUERY_STRING", "").split("&") if "=" in p)
+    if path == "/work":
+        time.sleep(int(query.get("ms", "20")) / 1000)
+    elif path == "/gc":
+        gc.collect()
+    elif path == "/log":
+        log.info("hello from the app", extra={"user": "u1"})
+    elif path == "/boom":
+        raise RuntimeError("boom")
+    body = b'{"ok":true,"pid":%d}' % os.getpid()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
