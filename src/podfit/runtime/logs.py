@@ -23,7 +23,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 #: LogRecord attributes that are not user "extra" fields.
 _RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
-    "message", "asctime", "taskName"}
+    "message", "asctime", "taskName", "color_message"}
 
 
 def new_request_id(incoming: str | None) -> str:
@@ -48,6 +48,18 @@ def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
         client, method, path, _version, status = args
         return {"method": method, "path": path, "status": int(str(status)), "client": client}
     return {}
+
+
+#: Paths whose access lines are dropped: kubelet probes and scrapes would drown real traffic.
+QUIET_PATHS = frozenset({"/livez", "/readyz", "/startupz", "/metrics"})
+
+
+class QuietProbes(logging.Filter):
+    """Drop access lines for probe and metrics requests."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        path = _access_fields(record).get("path")
+        return not (isinstance(path, str) and path.split("?", 1)[0] in QUIET_PATHS)
 
 
 class JsonFormatter(logging.Formatter):
@@ -88,12 +100,14 @@ def dict_config(stream: str = "ext://sys.stdout", level: str | None = None,
     lvl = (level or os.environ.get("PODFIT_LOG_LEVEL", "INFO")).upper()
     handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": stream}
     server_logger = {"handlers": ["json"], "level": lvl, "propagate": False}
-    access_logger = dict(server_logger) if access else {"handlers": [], "level": "CRITICAL",
-                                                          "propagate": False}
+    access_logger = ({"handlers": ["json"], "level": lvl, "propagate": False,
+                      "filters": ["quiet_probes"]} if access
+                     else {"handlers": [], "level": "CRITICAL", "propagate": False})
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "podfit.runtime.logs.JsonFormatter"}},
+        "filters": {"quiet_probes": {"()": "podfit.runtime.logs.QuietProbes"}},
         "handlers": {"json": handler},
         "root": {"handlers": ["json"], "level": lvl},
         "loggers": {
