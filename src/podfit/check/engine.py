@@ -179,6 +179,8 @@ def enabled(rule: LoadedRule, settings: CheckSettings, select: tuple[str, ...],
     code, name = rule.rule.code, rule.rule.name.upper()
     wanted = tuple(s.upper() for s in (select or settings.select))
     dropped = tuple(s.upper() for s in (*settings.ignore, *ignore))
+    if not rule.rule.default_enabled and not (code in wanted or name in wanted):
+        return False
     if wanted and not matches(code, name, wanted):
         return False
     return not matches(code, name, dropped)

@@ -46,6 +46,9 @@ class Rule:
     summary: str
     category: Category
     fix: FixSafety = FixSafety.NONE
+    #: False for costly or opinionated rules that run only when selected by code or name
+    #: (``--select PF950`` or ``select = [...]`` in config), never through a prefix or "all".
+    default_enabled: bool = True
 
 
 @dataclass(frozen=True)
