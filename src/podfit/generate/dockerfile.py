@@ -162,13 +162,11 @@ def render_dockerfile(plan: Plan) -> str:
         "WORKDIR /app",
     ]
     pythonpath = "/app/" + plan.src_dir if plan.src_dir else "/app"
-    metrics = "/tmp/prometheus" if not distroless else "/tmp/prometheus"
     lines += [
         "ENV PATH=/opt/venv/bin:$PATH \\",
         "    VIRTUAL_ENV=/opt/venv \\",
         f"    PYTHONPATH={pythonpath} \\",
-        "    HOME=/tmp \\",
-        f"    PROMETHEUS_MULTIPROC_DIR={metrics}",
+        "    HOME=/tmp",
         f"USER {UID}:{UID}",
     ]
     if workload.port:
@@ -191,8 +189,18 @@ def render_dockerignore(plan: Plan) -> str:
     lines = ["# Written by `podfit init`: keeps the build context small and secrets out of it.",
              "# Defaults first, then the project's .gitignore."]
     lines += list(DOCKERIGNORE)
-    extra = [p for p in plan.dockerignore_extra if p.rstrip("/") not in DOCKERIGNORE
-             and p.rstrip("/") not in ("wheels", "/wheels")]
+    extra = [p for p in map(_from_gitignore, plan.dockerignore_extra)
+             if p not in DOCKERIGNORE and p not in ("wheels", "**/wheels")]
     if extra:
-        lines += ["", "# from .gitignore"] + extra
+        lines += ["", "# from .gitignore", *extra]
     return "\n".join(lines) + "\n"
+
+
+def _from_gitignore(pattern: str) -> str:
+    """gitignore matches a slash-less name at any depth; .dockerignore only at the root."""
+    core = pattern.rstrip("/")
+    if core.startswith("/"):
+        return core[1:]
+    if "/" in core or core.startswith("**"):
+        return core
+    return "**/" + core

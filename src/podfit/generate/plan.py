@@ -28,7 +28,12 @@ CONFIG_KEYS = {
 }
 UID = 10001
 PRESTOP_SECONDS = 5
-SHUTDOWN_MARGIN = 5
+#: After SIGTERM: in-flight requests get this long (podfit.runtime computes the same figure
+#: from PODFIT_GRACE_SECONDS - PODFIT_DRAIN_SECONDS - its 3 s exit margin).
+GRACEFUL_SECONDS = 22
+RUNTIME_MARGIN = 3
+#: Seconds between the end of the graceful timeout and SIGKILL: exit, log flush, jitter.
+SHUTDOWN_MARGIN = 8
 
 
 @dataclass(frozen=True)
@@ -239,8 +244,8 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
     decide("server", server, {
         "gunicorn": "WSGI app: gunicorn's pre-fork workers, sized by podfit.runtime from the "
                     "pod's CPU limit (never the node's CPU count)",
-        "uvicorn": "ASGI app: uvicorn, one event loop per process, graceful shutdown bounded by "
-                   "--timeout-graceful-shutdown",
+        "uvicorn": "ASGI app: uvicorn through podfit.runtime's runner, one event loop per pod "
+                   "(scale with replicas), graceful shutdown bounded by the grace period",
         "celery": "only a Celery app was found: a worker Deployment, no Service",
         "python": f"no server framework: run the script ({src.script_reason})",
     }[server] if not opts.server else "set with --server")
@@ -266,7 +271,8 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
 
     web_wl = None
     if server in ("gunicorn", "uvicorn", "python") and (app_ref or server == "python"):
-        web_wl = _web_workload(name, server, app_ref, src.script, port, policy, prof, decide)
+        web_wl = _web_workload(name, server, app_ref=app_ref, script=src.script, port=port,
+                               policy=policy, prof=prof, decide=decide)
     worker_wl = None
     if worker_ref:
         worker_wl = _worker_workload(name if web_wl is None else f"{name}-worker", worker_ref,
@@ -296,7 +302,7 @@ def _project_version(facts: AppFacts) -> str:
     return "0.1.0"
 
 
-def _resources(cpu: str, memory: str, policy: CpuLimitPolicy, prof: Recommendation | None,
+def _resources(cpu: str, memory: str, *, policy: CpuLimitPolicy, prof: Recommendation | None,
                decide: Any, role: str) -> tuple[str, str, str | None, str]:
     if prof is not None:
         decide(f"{role}.requests", f"cpu {prof.requests_cpu}, memory {prof.requests_memory}",
@@ -319,12 +325,13 @@ def _resources(cpu: str, memory: str, policy: CpuLimitPolicy, prof: Recommendati
     return cpu, memory, lim_cpu, memory
 
 
-def _web_workload(name: str, server: str, app_ref: str | None, script: tuple[str, ...] | None,
-                  port: int, policy: CpuLimitPolicy, prof: Recommendation | None,
-                  decide: Any) -> Workload:
-    req_cpu, req_mem, lim_cpu, lim_mem = _resources("500m", "256Mi", policy, prof, decide, "web")
+def _web_workload(name: str, server: str, *, app_ref: str | None,
+                  script: tuple[str, ...] | None, port: int, policy: CpuLimitPolicy,
+                  prof: Recommendation | None, decide: Any) -> Workload:
+    req_cpu, req_mem, lim_cpu, lim_mem = _resources("500m", "256Mi", policy=policy, prof=prof,
+                                                decide=decide, role="web")
     pod_cpu = parse_cpu(lim_cpu or req_cpu)
-    graceful = 20
+    graceful = GRACEFUL_SECONDS
     grace = PRESTOP_SECONDS + graceful + SHUTDOWN_MARGIN
     decide("web.shutdown", f"preStop sleep {PRESTOP_SECONDS}s, graceful timeout {graceful}s, "
            f"terminationGracePeriodSeconds {grace}s",
@@ -333,9 +340,13 @@ def _web_workload(name: str, server: str, app_ref: str | None, script: tuple[str
            "before SIGKILL")
     env: list[tuple[str, str]] = [
         ("PODFIT_CPU_LIMIT", format_cpu(pod_cpu)),
-        ("PODFIT_GRACE_SECONDS", str(graceful + SHUTDOWN_MARGIN)),
+        ("PODFIT_GRACE_SECONDS", str(graceful + RUNTIME_MARGIN)),
         ("PODFIT_DRAIN_SECONDS", "0"),
     ]
+    decide("web.drain", "PODFIT_DRAIN_SECONDS=0, PODFIT_GRACE_SECONDS="
+           f"{graceful + RUNTIME_MARGIN}", "the preStop sleep already covers endpoint "
+           "propagation, so the server stops accepting at SIGTERM; the grace left after the "
+           "preStop gives podfit.runtime the same graceful timeout as above")
     decide("web.env", "PODFIT_CPU_LIMIT=" + format_cpu(pod_cpu),
            "without a CPU limit the cgroup shows no quota: podfit.runtime sizes workers from "
            "this instead of the node's CPUs")
@@ -353,9 +364,9 @@ def _web_workload(name: str, server: str, app_ref: str | None, script: tuple[str
         command = ("gunicorn", "--config", "gunicorn.conf.py", str(app_ref))
     elif server == "uvicorn":
         ref = str(app_ref)
-        command = ("uvicorn", ref, "--host", "0.0.0.0", "--port", str(port),
-                   "--timeout-graceful-shutdown", str(graceful), "--no-server-header",
-                   "--proxy-headers", "--forwarded-allow-ips", "*")
+        # podfit.runtime's runner: uvicorn with the drain, probes and metrics wrapped around
+        # the app, and timeout_graceful_shutdown from PODFIT_GRACE_SECONDS.
+        command = ("python", "-m", "podfit.runtime.uvicorn", ref, "--port", str(port))
     else:
         command = script or ("python", "main.py")
     probes = {
@@ -388,7 +399,8 @@ def _hpa(prof: Recommendation | None, decide: Any, role: str) -> tuple[int, int,
 
 def _worker_workload(name: str, ref: str, policy: CpuLimitPolicy, time_limit: int,
                      decide: Any) -> Workload:
-    req_cpu, req_mem, lim_cpu, lim_mem = _resources("1", "512Mi", policy, None, decide, "worker")
+    req_cpu, req_mem, lim_cpu, lim_mem = _resources("1", "512Mi", policy=policy, prof=None,
+                                                decide=decide, role="worker")
     pod_cpu = parse_cpu(lim_cpu or req_cpu)
     concurrency = max(1, math.floor(pod_cpu))
     decide("worker.concurrency", concurrency, "prefork processes = floor(pod CPUs): Celery's "

@@ -75,7 +75,8 @@ def load_profile(path: Path) -> Recommendation:
                          "pass the file written by `podfit profile --format json`") from None
     p = str(path)
     if not isinstance(data, dict):
-        raise InputError(f"{p}: expected a JSON object", "pass `podfit profile --format json` output")
+        raise InputError(f"{p}: expected a JSON object",
+                         "pass `podfit profile --format json` output")
     rec = _need(data, "recommendation", dict, "$", p)
     workers = _need(rec, "workers", int, "recommendation", p)
     threads = _need(rec, "threads", int, "recommendation", p)

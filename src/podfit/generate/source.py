@@ -120,7 +120,8 @@ def scan_module(tree: ast.Module, module: str, rel: str) -> list[Candidate]:
                     sname = _call_name(sub) if isinstance(sub, ast.expr) else None
                     if sname in ("Flask", "FastAPI", "Starlette", "Quart"):
                         framework, kind = APP_CLASSES[sname]
-                        ref = f"{module}:{node.name}()" if kind == "wsgi" else f"{module}:{node.name}"
+                        call = "()" if kind == "wsgi" else ""
+                        ref = f"{module}:{node.name}{call}"
                         found.append(Candidate(framework, kind, ref, rel,
                                                f"{rel}:{node.lineno} factory {node.name}() builds "
                                                f"a {sname} app"))
@@ -175,7 +176,8 @@ def _django_settings(root: Path) -> str | None:
 
 
 def detect_source(root: Path) -> SourceFacts:
-    src_dir = "src" if (root / "src").is_dir() and not (root / "src" / "__init__.py").exists() else ""
+    src_layout = (root / "src").is_dir() and not (root / "src" / "__init__.py").exists()
+    src_dir = "src" if src_layout else ""
     candidates: list[Candidate] = []
     scripts: list[str] = []
     for path in iter_python_files(root):
