@@ -25,7 +25,7 @@ class ModelSettings:
     """The latency objective the capacity is measured at."""
     memory_margin: float = 0.25
     """Headroom over the predicted memory, as a fraction (KRR uses 15 %, 25 % after OOMs)."""
-    cpu_limit_policy: CpuLimitPolicy = CpuLimitPolicy.INTEGER
+    cpu_limit_policy: CpuLimitPolicy = CpuLimitPolicy.NONE
     """Same policy as ``podfit check``: none, integer or required."""
     peak_rps: float | None = None
     """Peak request rate the Deployment must serve; sizes maxReplicas."""

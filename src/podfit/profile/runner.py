@@ -17,6 +17,9 @@ from podfit.profile.results import LoadResult, ProcessMemory, RunResult
 from podfit.profile.sandbox import App, Backend
 from podfit.profile.server import ServerCommand, free_port
 
+#: Fewest requests an open-loop phase sends (it runs longer at low rates, up to 3×).
+MIN_SAMPLES = 100
+
 
 @dataclass(frozen=True)
 class RunSettings:
@@ -109,16 +112,14 @@ def _meets(result: LoadResult, settings: RunSettings) -> bool:
 def measure(backend: Backend, command: ServerCommand, *, workers: int, threads: int,
             limits: Limits, settings: RunSettings) -> RunResult:
     """One configuration, start to cleanup; a crash or OOM is a result, not an exception."""
-    port = free_port(settings.host)
-    target = Target(settings.host, port, settings.path)
-    if settings.container_port is not None:
-        argv, env = command.build(workers, threads, "0.0.0.0", settings.container_port)
-    else:
-        argv, env = command.build(workers, threads, settings.host, port)
+    target = Target(settings.host, free_port(settings.host), settings.path)
+    argv, env = command.build(workers, threads, *(
+        ("0.0.0.0", settings.container_port) if settings.container_port is not None
+        else (settings.host, target.port)))
     klass = command.worker_class(threads)
     base = RunResult(workers=workers, threads=threads, worker_class=klass,
                      cpu_limit=limits.cpu, memory_limit=limits.memory, status="ok")
-    app = backend.launch(argv, env, limits, settings.host, port)
+    app = backend.launch(argv, env, limits, settings.host, target.port)
     try:
         try:
             ready = wait_ready(app, target, settings.ready_timeout_s)
@@ -131,25 +132,15 @@ def measure(backend: Backend, command: ServerCommand, *, workers: int, threads: 
             return _failed(base, "not-ready", f"no HTTP answer within "
                            f"{settings.ready_timeout_s:g}s", app.stderr_tail(), app.stats())
         conns = connections_for(workers, threads, klass)
-        closed_loop(target, conns, settings.warmup_s, settings.use_wrk)
+        warm = closed_loop(target, conns, settings.warmup_s, settings.use_wrk)
+        _settle(warm)
         before, t0 = app.stats(), time.monotonic()
         closed = closed_loop(target, conns, settings.duration_s, settings.use_wrk)
         after, wall = app.stats(), time.monotonic() - t0
+        _settle(closed)
         processes = _memory(app)
         closed = _with_cpu(closed, _cpu(before, after, wall))
-        opens: list[LoadResult] = []
-        capacity, cpu_at_capacity = 0.0, 0.0
-        for fraction in settings.open_fractions:
-            rate = closed.rps * fraction
-            if rate < 1 or app.poll() is not None:
-                break
-            s0, t1 = app.stats(), time.monotonic()
-            result = run_open(target, rate, settings.open_duration_s)
-            cpu = _cpu(s0, app.stats(), time.monotonic() - t1)
-            opens.append(_with_cpu(result, cpu))
-            if not _meets(result, settings):
-                break
-            capacity, cpu_at_capacity = rate, cpu
+        opens, capacity, cpu_at_capacity = _probe(app, target, closed.rps, settings)
         end = app.stats()
         status, note = "ok", ""
         if end.oom_kills:
@@ -170,6 +161,36 @@ def measure(backend: Backend, command: ServerCommand, *, workers: int, threads: 
         raise ProfileError(str(exc), "is wrk working? try --generator builtin") from exc
     finally:
         app.close()
+
+
+def _probe(app: App, target: Target, max_rps: float,
+           settings: RunSettings) -> tuple[list[LoadResult], float, float]:
+    """Open-loop phases at rising fractions of ``max_rps`` until one misses the SLO; the
+    highest rate that met it is the capacity (with the CPU it took)."""
+    opens: list[LoadResult] = []
+    capacity, cpu_at_capacity = 0.0, 0.0
+    for fraction in settings.open_fractions:
+        rate = max_rps * fraction
+        if rate < 1 or app.poll() is not None:
+            break
+        s0, t1 = app.stats(), time.monotonic()
+        # At least MIN_SAMPLES requests, so that p99 is not just the slowest of a few.
+        duration = min(3 * settings.open_duration_s,
+                       max(settings.open_duration_s, MIN_SAMPLES / rate))
+        result = run_open(target, rate, duration)
+        cpu = _cpu(s0, app.stats(), time.monotonic() - t1)
+        opens.append(_with_cpu(result, cpu))
+        if not _meets(result, settings):
+            break
+        capacity, cpu_at_capacity = rate, cpu
+        _settle(result)
+    return opens, capacity, cpu_at_capacity
+
+
+def _settle(previous: LoadResult) -> None:
+    """Let requests a closed-loop generator left queued in the listen backlog drain, so the
+    next phase does not start behind them."""
+    time.sleep(min(2.0, 0.1 + previous.max_ms / 1000))
 
 
 def _with_cpu(result: LoadResult, cores: float) -> LoadResult:
