@@ -157,15 +157,20 @@ def build_project(sources: list[Source], settings: CheckSettings,
         "pyproject": project.pyprojects, "procfile": project.procfiles,
     }
     for source in sources:
-        if source.kind == "yaml":
-            kube_file = parse_kubernetes(source.path, source.text)
-            project.kube_files.append(kube_file)
-            errors.extend(kube_file.errors)
-            continue
         try:
+            if source.kind == "yaml":
+                kube_file = parse_kubernetes(source.path, source.text)
+                project.kube_files.append(kube_file)
+                errors.extend(kube_file.errors)
+                continue
             parsed = _PARSERS[source.kind](source.path, source.text)
         except InputError as exc:
             errors.append(FileError(source.path, exc.message, exc.hint))
+            continue
+        except Exception as exc:  # a parser bug must cost one file, not the run
+            errors.append(FileError(source.path, f"{source.path}: podfit could not parse this "
+                                    f"file ({type(exc).__name__}: {exc})",
+                                    "please report this; the other files were still checked"))
             continue
         if source.kind == "dockerignore":
             project.dockerignores[posixpath.dirname(source.path) or "."] = parsed  # type: ignore[assignment]

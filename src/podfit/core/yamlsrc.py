@@ -20,6 +20,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 #: Values built from one document at most; beyond this an alias bomb is assumed.
 MAX_NODES = 2_000_000
+#: Deepest nesting built (real manifests stay below ~20); deeper input would exhaust the
+#: Python stack of the builder and of every rule that walks the data.
+MAX_DEPTH = 200
 
 
 class YamlTooLarge(ValueError):
@@ -77,15 +80,19 @@ class _Builder:
         self.count = 0
         self._scalar = yaml.constructor.SafeConstructor()
 
-    def build(self, node: yaml.Node) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise YamlTooLarge(f"more than {MAX_NODES:,} values (an alias bomb?)")
+        if depth > MAX_DEPTH and isinstance(node, yaml.CollectionNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark)
+        depth += 1
         if isinstance(node, yaml.MappingNode):
             result = Map(node.start_mark.line + 1, node.start_mark.column + 1)
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    merged = self.build(value_node)
+                    merged = self.build(value_node, depth)
                     for item in merged if isinstance(merged, list) else [merged]:
                         if isinstance(item, dict):
                             for k, v in item.items():
@@ -99,14 +106,14 @@ class _Builder:
                 key = self.build(key_node)
                 if not isinstance(key, str):
                     key = str(key)
-                result[key] = self.build(value_node)
+                result[key] = self.build(value_node, depth)
                 result.key_lines[key] = (key_node.start_mark.line + 1,
                                          key_node.start_mark.column + 1)
             return result
         if isinstance(node, yaml.SequenceNode):
             seq = Seq(node.start_mark.line + 1, node.start_mark.column + 1)
             for item in node.value:
-                seq.append(self.build(item))
+                seq.append(self.build(item, depth))
                 seq.item_lines.append(item.start_mark.line + 1)
             return seq
         return self._scalar_value(node)
@@ -131,11 +138,37 @@ class _Builder:
         return node.value  # unknown tags (!Ref, !!python/...) stay plain text; never executed
 
 
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values ``root`` builds into once aliases are expanded, counted without
+    expanding them (each distinct node once), capped just above :data:`MAX_NODES`."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            sizes[id(node)] = 1
+            continue
+        if ready:
+            sizes[id(node)] = min(MAX_NODES + 1, 1 + sum(sizes[id(c)] for c in children))
+        else:
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
 def load_documents(text: str) -> Iterator[YamlDocument]:
-    """Yield every document of ``text``; raises ``yaml.YAMLError`` or :class:`YamlTooLarge`.
+    """Yield every document of ``text``; raises ``yaml.YAMLError`` (also for nesting deeper
+    than :data:`MAX_DEPTH`) or :class:`YamlTooLarge`.
 
     Documents before a syntax error are yielded first, so callers can keep them.
     """
+    has_anchors = "&" in text  # no anchor, no alias: skip the (cheap) expansion count
     loader = _Loader(text)
     try:
         index = 0
@@ -143,6 +176,8 @@ def load_documents(text: str) -> Iterator[YamlDocument]:
             node = loader.get_node()
             if node is None:  # pragma: no cover - check_node said there is one
                 break
+            if has_anchors and _expanded_size(node) > MAX_NODES:
+                raise YamlTooLarge(f"more than {MAX_NODES:,} values (an alias bomb?)")
             builder = _Builder()
             yield YamlDocument(index, builder.build(node), node.start_mark.line + 1)
             index += 1

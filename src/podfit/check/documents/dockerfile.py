@@ -143,6 +143,8 @@ def parse_dockerfile(path: str, text: str) -> DockerfileDoc:
             stages.append(Stage(len(stages), header[0], header[1], header[2], tuple(current)))
 
     for command in commands:
+        if command.cmd is None:  # a lone line continuation parses to an empty command
+            continue
         cmd = command.cmd.upper()
         stage_index = len(stages) if header is not None else -1
         if cmd == "FROM":
