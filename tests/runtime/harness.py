@@ -228,6 +228,8 @@ class LoadClient:
                         self.result.ok += 1
                     else:
                         self.result.non_2xx += 1
+                        key = f"HTTP {resp.status}"
+                        self.result.error_kinds[key] = self.result.error_kinds.get(key, 0) + 1
                 if resp.will_close:
                     conn.close()
             except (OSError, http.client.HTTPException) as exc:

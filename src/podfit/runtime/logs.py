@@ -37,7 +37,7 @@ def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
     args = record.args
     if record.name == "gunicorn.access" and isinstance(args, Mapping):
         rid = args.get("{x-request-id}o") or args.get("{x-request-id}i")
-        fields = {"method": args.get("m"), "path": args.get("U"),
+        fields = {"method": args.get("m"), "path": args.get("U") or "-",
                   "status": int(str(args.get("s", "0")) or 0),
                   "duration_ms": round(int(str(args.get("D", 0))) / 1000, 3),
                   "client": args.get("h")}
@@ -46,7 +46,8 @@ def _access_fields(record: logging.LogRecord) -> dict[str, Any]:
         return fields
     if record.name == "uvicorn.access" and isinstance(args, tuple) and len(args) == 5:
         client, method, path, _version, status = args
-        return {"method": method, "path": path, "status": int(str(status)), "client": client}
+        return {"method": method, "path": str(path).split("?", 1)[0], "status": int(str(status)),
+                "client": client}
     return {}
 
 

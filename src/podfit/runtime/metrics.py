@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS
 
 _instruments: tuple[Any, Any] | None = None
 _unavailable = False
+_lock = threading.Lock()  # gthread workers and ASGI thread pools race on first creation
 
 
 def available() -> bool:
@@ -70,7 +72,11 @@ def mark_process_dead(pid: int) -> None:
 def instruments() -> tuple[Any, Any] | None:
     """``(duration histogram, active-requests gauge)``, created once per process."""
     global _instruments, _unavailable  # noqa: PLW0603  # metrics are per-process singletons
-    if _instruments is None and not _unavailable:
+    if _instruments is not None or _unavailable:
+        return _instruments
+    with _lock:
+        if _instruments is not None:
+            return _instruments
         try:
             from prometheus_client import Gauge, Histogram
         except ImportError:

@@ -7,6 +7,7 @@ port, unless a dedicated health port is configured (``PODFIT_HEALTH_PORT``).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from typing import Any
@@ -20,20 +21,27 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+log = logging.getLogger("podfit.metrics")
 #: environ / scope key where an adapter stores the matched route template.
 ROUTE_KEY = "podfit.route"
 
 
 def _observe(method: str, route: str, status: int, seconds: float) -> None:
-    inst = metrics.instruments()
-    if inst is not None:
-        inst[0].labels(metrics.method_label(method), route, str(status)).observe(seconds)
+    try:
+        inst = metrics.instruments()
+        if inst is not None:
+            inst[0].labels(metrics.method_label(method), route, str(status)).observe(seconds)
+    except Exception:  # metrics must never fail a request; say so in the logs
+        log.exception("podfit: recording request metrics failed")
 
 
 def _active(method: str, delta: int) -> None:
-    inst = metrics.instruments()
-    if inst is not None:
-        inst[1].labels(metrics.method_label(method)).inc(delta)
+    try:
+        inst = metrics.instruments()
+        if inst is not None:
+            inst[1].labels(metrics.method_label(method)).inc(delta)
+    except Exception:  # as above
+        log.exception("podfit: recording active requests failed")
 
 
 def _answer_local(path: str, health: Health, probes: bool,

@@ -1,0 +1,186 @@
+"""Real gunicorn and uvicorn with podfit: probes under saturation, metrics, JSON logs."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.harness import free_port, get, gunicorn_cmd, serve, uvicorn_cmd
+
+pytestmark = pytest.mark.real
+
+
+def busy(port: int, path: str, count: int) -> list[threading.Thread]:
+    def hit() -> None:
+        try:
+            get(port, path, timeout=30)
+        except (OSError, http.client.HTTPException):
+            pass
+
+    threads = [threading.Thread(target=hit, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def probe_ms(port: int, path: str = "/livez") -> float:
+    began = time.perf_counter()
+    status, _ = get(port, path, timeout=5)
+    assert status == 200
+    return (time.perf_counter() - began) * 1000
+
+
+def test_gunicorn_liveness_answers_while_every_worker_is_busy(tmp_path: Path) -> None:
+    port, health = free_port(), free_port()
+    env = {"PODFIT_HEALTH_PORT": str(health)}
+    with serve(gunicorn_cmd(port, "-w", "2", "wsgi_app:app"), env, tmp_path / "g.log", port,
+               health_port=health):
+        threads = busy(port, "/work?ms=3000", 4)  # 2 sync workers busy, 2 more queued
+        time.sleep(0.5)
+        timings = [probe_ms(health) for _ in range(10)]
+        assert max(timings) < 100, timings
+        assert probe_ms(health, "/readyz") < 100
+        # the same probe on the app port queues behind the slow requests (the failure mode)
+        began = time.perf_counter()
+        assert get(port, "/livez", timeout=15)[0] == 200
+        assert time.perf_counter() - began > 1.0
+        for thread in threads:
+            thread.join(15)
+
+
+def test_uvicorn_liveness_answers_while_the_event_loop_is_blocked(tmp_path: Path) -> None:
+    port, health = free_port(), free_port()
+    env = {"PODFIT_HEALTH_PORT": str(health)}
+    with serve(uvicorn_cmd(port), env, tmp_path / "u.log", port, health_port=health):
+        threads = busy(port, "/block?ms=2000", 1)
+        time.sleep(0.3)
+        timings = [probe_ms(health) for _ in range(10)]
+        assert max(timings) < 100, timings
+        for thread in threads:
+            thread.join(10)
+
+
+def scrape_count(body: str, method: str) -> float:
+    pattern = re.compile(r"^http_server_request_duration_seconds_count\{([^}]*)\} (\S+)$", re.M)
+    return sum(float(v) for labels, v in pattern.findall(body)
+               if f'http_request_method="{method}"' in labels)
+
+
+def post(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", path, body=b"x")
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def test_gunicorn_metrics_count_every_request_across_recycled_workers(tmp_path: Path) -> None:
+    port, health = free_port(), free_port()
+    mdir = tmp_path / "prom"
+    mdir.mkdir()
+    (mdir / "counter_99999.db").write_bytes(b"stale from a previous container run")
+    env = {"PODFIT_HEALTH_PORT": str(health), "PROMETHEUS_MULTIPROC_DIR": str(mdir)}
+    sent, pids = 0, set()
+    with serve(gunicorn_cmd(port, "-w", "4", "--max-requests", "15", "wsgi_app:app"), env,
+               tmp_path / "g.log", port, health_port=health, ready_path="/livez") as srv:
+        assert not (mdir / "counter_99999.db").exists()  # wiped at start
+        lock = threading.Lock()
+
+        def client() -> None:
+            nonlocal sent
+            for _ in range(50):
+                status, body = post(port, "/work?ms=1")
+                assert status == 200
+                with lock:
+                    sent += 1
+                    pids.add(json.loads(body)["pid"])
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        time.sleep(1.5)  # let the master reap the last recycled workers
+        status, body = get(health, "/metrics")
+        assert status == 200
+        text = body.decode()
+        assert len(pids) > 4  # workers were recycled during the run
+        assert sent == 200
+        assert scrape_count(text, "POST") == sent  # the readiness wait used GET
+        assert "podfit_container_cpu_limit_cores" in text
+        live = {int(p.stem.rsplit("_", 1)[1]) for p in mdir.glob("gauge_livesum_*.db")}
+        dead = pids - live
+        assert dead  # recycled workers' live gauge files were removed by child_exit
+        assert all(f"_{pid}.db" not in " ".join(map(str, mdir.glob("gauge_live*")))
+                   for pid in dead)
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.proc.wait(30)
+
+
+def parse_all(text: str) -> list[dict[str, object]]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert lines
+    return [json.loads(line) for line in lines]  # every emitted line is JSON
+
+
+def request_with_id(port: int, path: str, rid: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"X-Request-ID": rid})
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.getheader("X-Request-ID") == rid
+        return resp.status
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "uvicorn"])
+def test_every_log_line_is_json_with_the_request_id(server: str, tmp_path: Path) -> None:
+    port = free_port()
+    cmd = (gunicorn_cmd(port, "-w", "1", "wsgi_app:app") if server == "gunicorn"
+           else uvicorn_cmd(port))
+    env = {"PODFIT_DRAIN_SECONDS": "0"}
+    with serve(cmd, env, tmp_path / "s.log", port) as srv:
+        assert request_with_id(port, "/log", "rid-123") == 200
+        assert request_with_id(port, "/work?ms=1", "rid-456") == 200
+        assert get(port, "/readyz")[0] == 200  # probes are served but not access-logged
+        if server == "gunicorn":
+            assert get(port, "/boom")[0] == 500
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(30) == 0
+        records = parse_all(srv.logs())
+    assert {"ts", "level", "logger", "message", "pid"} <= set(records[0])
+    app_line = next(r for r in records if r["logger"] == "app")
+    assert (app_line["request_id"], app_line["user"]) == ("rid-123", "u1")
+    access = [r for r in records if r["logger"].endswith(".access")]  # type: ignore[union-attr]
+    assert {(r["path"], r["status"], r.get("request_id")) for r in access} >= {
+        ("/log", 200, "rid-123"), ("/work", 200, "rid-456")}
+    assert not any(r["path"] == "/readyz" for r in access)
+    if server == "gunicorn":
+        error = next(r for r in records if r["level"] == "error")
+        assert "RuntimeError: boom" in str(error["exc"])
+
+
+def test_app_port_probes_and_readiness_states(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"PODFIT_DRAIN_SECONDS": "3"}
+    with serve(gunicorn_cmd(port, "-w", "1", "wsgi_app:app"), env, tmp_path / "g.log",
+               port) as srv:
+        assert get(port, "/startupz") == (200, b'{"state": "READY", "status": "ok"}')
+        assert get(port, "/readyz")[0] == 200
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        assert get(port, "/readyz") == (503, b'{"state": "DRAINING", "status": "unavailable"}')
+        assert get(port, "/livez")[0] == 200  # draining is not dead
+        assert get(port, "/work?ms=1")[0] == 200  # and still serving
+        assert srv.proc.wait(30) == 0
