@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -19,10 +20,8 @@ pytestmark = pytest.mark.real
 
 def busy(port: int, path: str, count: int) -> list[threading.Thread]:
     def hit() -> None:
-        try:
+        with contextlib.suppress(OSError, http.client.HTTPException):
             get(port, path, timeout=30)
-        except (OSError, http.client.HTTPException):
-            pass
 
     threads = [threading.Thread(target=hit, daemon=True) for _ in range(count)]
     for thread in threads:
