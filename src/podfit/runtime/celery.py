@@ -44,4 +44,16 @@ def configure(app: Any, environ: Mapping[str, str] | None = None,
     changes = {key: value for key, value in values.items()
                if key not in getattr(app.conf, "changes", {})}
     app.conf.update(changes)
+    env = os.environ if environ is None else environ
+    if env.get("PODFIT_JSON_LOGS", "1") != "0":
+        from celery import signals
+
+        # a receiver on setup_logging makes Celery skip its own logging configuration
+        signals.setup_logging.connect(_json_logging, weak=False)
     return changes
+
+
+def _json_logging(**_: Any) -> None:
+    from podfit.runtime.logs import configure_logging
+
+    configure_logging()
