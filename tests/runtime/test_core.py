@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from podfit.runtime.drain import DrainSettings, Drainer
+from podfit.runtime.drain import Drainer, DrainSettings
 from podfit.runtime.health import Health, State
 from podfit.runtime.logs import JsonFormatter, request_id_var
 from podfit.runtime.middleware import ASGIMiddleware, WSGIMiddleware
