@@ -33,6 +33,7 @@ class ServerCommand:
     #: False for ``sh -c "gunicorn …"`` without exec: the shell stays PID 1
     exec_in_shell: bool = True
     subcommand: str = ""  # celery: worker/beat; fastapi: dev/run
+    shell_script: str = ""  # the innermost ``sh -c`` script the command was found in
 
     def option(self, name: str) -> str | None:
         return self.options.get(name)
@@ -79,7 +80,8 @@ _CELERY_OPTS = {
 }
 _HYPERCORN_OPTS = {"-w": "workers", "--workers": "workers", "-k": "worker_class",
                    "--worker-class": "worker_class", "--graceful-timeout": "graceful_timeout",
-                   "-c": "config", "--config": "config", "-b": "bind", "--bind": "bind"}
+                   "-c": "config", "--config": "config", "-b": "bind", "--bind": "bind",
+                   "--keep-alive": "keepalive"}
 
 
 def split_shell(text: str) -> list[str]:
@@ -124,21 +126,22 @@ def _parse_options(kind: str, argv: list[str], opts: dict[str, str],
     return ServerCommand(kind, tuple(argv), options, frozenset(flags))
 
 
-def _unwrap(argv: list[str]) -> tuple[list[str], list[str], bool] | None:
+def _unwrap(argv: list[str]) -> tuple[list[str], list[str], bool, str] | None:
     """Strip shells, ``exec``, init wrappers and ``uv run``-style runners off ``argv``."""
     args = [a for a in argv if a is not None]
     wrapped: list[str] = []
     exec_in_shell = True
+    script = ""
     for _ in range(8):  # wrappers nest a few levels at most
         if not args:
             return None
         head = args[0].rsplit("/", 1)[-1]
         if head in {"sh", "bash", "ash", "dash", "zsh"}:
             if "-c" not in args[1:]:
-                return args, wrapped, exec_in_shell
+                return args, wrapped, exec_in_shell, script
             position = args.index("-c") + 1
-            args, exec_in_shell = _last_shell_command(args[position] if position < len(args)
-                                                      else "")
+            script = args[position] if position < len(args) else ""
+            args, exec_in_shell = _last_shell_command(script)
             wrapped.append(f"{head} -c")
         elif head in _WRAPPERS:
             rest = args[1:]
@@ -157,7 +160,7 @@ def _unwrap(argv: list[str]) -> tuple[list[str], list[str], bool] | None:
             wrapped.append("python -m")
             args = args[2:]
         else:
-            return args, wrapped, exec_in_shell
+            return args, wrapped, exec_in_shell, script
     return None
 
 
@@ -193,9 +196,9 @@ def parse_server_command(argv: list[str] | tuple[str, ...]) -> ServerCommand | N
     unwrapped = _unwrap(list(argv))
     if unwrapped is None:
         return None
-    args, wrapped, exec_in_shell = unwrapped
+    args, wrapped, exec_in_shell, script = unwrapped
     return _replace(_classify(args), wrapped_by=tuple(wrapped), exec_in_shell=exec_in_shell,
-                    argv=tuple(args))
+                    argv=tuple(args), shell_script=script)
 
 
 def _replace(cmd: ServerCommand, **changes: object) -> ServerCommand:

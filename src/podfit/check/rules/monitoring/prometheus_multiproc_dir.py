@@ -1,0 +1,182 @@
+"""## What it does
+Reports a multi-process server (gunicorn or uvicorn with more than one worker, or a worker
+count taken from the CPU count) whose pods Prometheus scrapes — a `prometheus.io/scrape`
+annotation on the pods or their Service, a ServiceMonitor or PodMonitor that selects them, or
+`prometheus_client` (or a framework exporter) among the app's requirements — when
+`PROMETHEUS_MULTIPROC_DIR` is unset, or points to a path that is not on a writable `emptyDir`
+volume mount (or `/dev/shm`).
+
+## Why is this bad?
+Without multiprocess mode each worker process keeps its own registry, and a scrape is
+answered by whichever worker accepts it: counters jump back and forth between the workers'
+values, rates are garbage and most requests are never counted. Multiprocess mode writes
+per-process files to the directory, which must exist, be writable, and be wiped when the
+container restarts — an `emptyDir` (or tmpfs) gives exactly that; a path on the image's
+filesystem is read-only or leaks stale files.
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {prometheus.io/scrape: "true", prometheus.io/port: "8000"}
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1.0
+          command: ["gunicorn", "--workers", "4", "app:app"]
+```
+
+## Use instead
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {prometheus.io/scrape: "true", prometheus.io/port: "8000"}
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1.0
+          command: ["gunicorn", "--workers", "4", "app:app"]
+          env:
+            - {name: PROMETHEUS_MULTIPROC_DIR, value: /run/prometheus}
+          volumeMounts:
+            - {name: prometheus-multiproc, mountPath: /run/prometheus}
+      volumes:
+        - {name: prometheus-multiproc, emptyDir: {}}
+```
+
+## Fix safety
+Unsafe (when the variable is unset): adds `PROMETHEUS_MULTIPROC_DIR=/run/prometheus` and an
+`emptyDir` mounted there. The app must also serve metrics through a `MultiProcessCollector`
+(and gunicorn should call `mark_process_dead` in `child_exit`), which podfit cannot add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from podfit.check.facts_servers import (
+    WEB_KINDS,
+    Routing,
+    app_packages,
+    container_name,
+    env_origin,
+    pod_spec_yaml_path,
+    process_count,
+    reads_node_cpus,
+    servers,
+    uses_podfit_runtime,
+    yaml_path,
+)
+from podfit.check.project import EffectiveServer, Project, Workload
+from podfit.check.rule import Category, Hit, Rule
+from podfit.core.kube import dig, pod_spec, pod_template_labels, selector_matches
+from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
+
+RULE = Rule(code="PF702", name="prometheus-multiproc-dir", severity=Severity.WARNING,
+            summary="Multi-worker server scraped by Prometheus without a multiprocess dir.",
+            category=Category.MONITORING, fix=FixSafety.UNSAFE)
+
+EXPORTERS = frozenset({"prometheus-client", "prometheus-flask-exporter", "django-prometheus",
+                       "prometheus-fastapi-instrumentator", "starlette-exporter"})
+DIR = "/run/prometheus"
+VOLUME = "prometheus-multiproc"
+
+
+def _workers(server: EffectiveServer) -> int | None:
+    if reads_node_cpus(server.options.get("workers")):
+        return None  # many, on any real node
+    counted = process_count(server)
+    return counted[0] if counted else 1
+
+
+def _scraped(project: Project, routing: Routing, workload: Workload, server: EffectiveServer,
+             monitors: list[tuple[str, Mapping[str, object]]]) -> str | None:
+    obj = workload.obj
+    labels = pod_template_labels(obj.data)
+    annotations = dig(obj.data, *(("metadata",) if obj.kind == "Pod" else (
+        "spec", "template", "metadata")), "annotations")
+    if isinstance(annotations, Mapping) and str(annotations.get(
+            "prometheus.io/scrape", "")).lower() == "true":
+        return "the pods' prometheus.io/scrape annotation"
+    services = routing.services_for(project, obj)
+    for service in services:
+        if str(service.annotations.get("prometheus.io/scrape", "")).lower() == "true":
+            return f"prometheus.io/scrape on Service/{service.name}"
+    for kind, selector in monitors:
+        if kind == "PodMonitor" and selector_matches(selector, labels):
+            return "a PodMonitor"
+        if kind == "ServiceMonitor" and any(selector_matches(selector, dig(
+                s.data, "metadata", "labels") or {}) for s in services):
+            return "a ServiceMonitor"
+    found = app_packages(project, server.dockerfile, EXPORTERS)
+    return f"{sorted(found)[0]} in the app's requirements" if found else None
+
+
+def _on_scratch_volume(workload: Workload, path: str) -> bool:
+    if path == "/dev/shm" or path.startswith("/dev/shm/") or "$(" in path:
+        return True
+    spec = pod_spec(workload.obj.data) or {}
+    volumes = {str(v.get("name")): v for v in spec.get("volumes") or [] if isinstance(v, Mapping)}
+    for mount in workload.container.get("volumeMounts") or []:
+        if not isinstance(mount, Mapping) or mount.get("readOnly") is True:
+            continue
+        base = str(mount.get("mountPath", "")).rstrip("/")
+        if base and (path.rstrip("/") == base or path.startswith(base + "/")):
+            return "emptyDir" in volumes.get(str(mount.get("name")), {})
+    return False
+
+
+def check(project: Project) -> Iterator[Hit]:
+    routing = Routing.of(project)
+    monitors = [(m.kind, dig(m.data, "spec", "selector"))
+                for m in project.objects_of("ServiceMonitor", "PodMonitor")]
+    for workload, server in servers(project):
+        if server.command.kind not in WEB_KINDS or uses_podfit_runtime(server):
+            continue
+        workers = _workers(server)
+        if workers is not None and workers <= 1:
+            continue
+        path = server.env.get("PROMETHEUS_MULTIPROC_DIR") or server.env.get(
+            "prometheus_multiproc_dir")
+        if path and _on_scratch_volume(workload, path):
+            continue
+        why = _scraped(project, routing, workload, server, monitors)
+        if why is None:
+            continue
+        name = container_name(workload)
+        many = f"{workers} workers" if workers else "a worker per node CPU"
+        head = f"container '{name}' runs {server.command.kind} with {many}, scraped through {why}"
+        if path:
+            origin = env_origin(server, workload, "PROMETHEUS_MULTIPROC_DIR")
+            yield Hit(origin.path if origin else workload.obj.path,
+                      origin.line if origin else workload.line_of("env", "image"),
+                      f"{head}, but PROMETHEUS_MULTIPROC_DIR={path} is not on a writable "
+                      "emptyDir mount: the directory must exist, be writable and start empty; "
+                      "mount an emptyDir there")
+            continue
+        document = workload.obj.document
+        fix = Fix(f"set PROMETHEUS_MULTIPROC_DIR={DIR} on an emptyDir", FixSafety.UNSAFE,
+                  yaml_edits=(
+                      YamlEdit(document, yaml_path(workload), "env",
+                               {"name": "PROMETHEUS_MULTIPROC_DIR", "value": DIR}, "append"),
+                      YamlEdit(document, yaml_path(workload), "volumeMounts",
+                               {"name": VOLUME, "mountPath": DIR}, "append"),
+                      YamlEdit(document, pod_spec_yaml_path(workload.obj), "volumes",
+                               {"name": VOLUME, "emptyDir": {}}, "append")))
+        yield Hit(workload.obj.path, workload.line_of("env", "image"),
+                  f"{head}, without PROMETHEUS_MULTIPROC_DIR: each worker keeps its own "
+                  "registry and a scrape reads whichever worker answers, so counters jump back "
+                  "and forth; set PROMETHEUS_MULTIPROC_DIR to a directory on an emptyDir and "
+                  "serve metrics through MultiProcessCollector", fix=fix)

@@ -1,0 +1,123 @@
+"""## What it does
+Reports a shell script used as a container's entrypoint (named by the Dockerfile's final
+`ENTRYPOINT`/`CMD`, or by a container's `command`, and found among the inputs) whose last
+command starts the server or `"$@"` without `exec`.
+
+## Why is this bad?
+Without `exec`, the shell stays PID 1 and the server is its child. PID 1 gets no default
+signal actions and a shell does not forward signals, so the SIGTERM sent on every rollout or
+scale-in never reaches the server: it keeps running until the kubelet SIGKILLs it at the end
+of the grace period, dropping in-flight requests (apache/superset#41172).
+
+## Example
+```yaml
+# file: Dockerfile
+FROM python:3.12-slim
+COPY entrypoint.sh /entrypoint.sh
+ENTRYPOINT ["/entrypoint.sh"]
+# file: entrypoint.sh
+#!/bin/sh
+set -e
+python manage.py migrate --noinput
+gunicorn --bind 0.0.0.0:8000 app.wsgi
+```
+
+## Use instead
+```yaml
+# file: Dockerfile
+FROM python:3.12-slim
+COPY entrypoint.sh /entrypoint.sh
+ENTRYPOINT ["/entrypoint.sh"]
+# file: entrypoint.sh
+#!/bin/sh
+set -e
+python manage.py migrate --noinput
+exec gunicorn --bind 0.0.0.0:8000 app.wsgi
+```
+
+## Fix safety
+Safe when the last command is a simple command (no pipes, `&&`, `;` or `&`) and the script
+sets no `trap`: `exec ` is put in front of it. Nothing runs after the last command anyway.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from podfit.check.documents.python_config import ShellScript
+from podfit.check.facts_servers import PYTHON_KINDS, container_name, short
+from podfit.check.project import Project
+from podfit.check.rule import Category, Hit, Rule
+from podfit.check.servers import parse_server_command, split_shell
+from podfit.core.models import Fix, FixSafety, Severity, TextEdit
+
+RULE = Rule(code="PF541", name="entrypoint-script-without-exec", severity=Severity.ERROR,
+            summary="Entrypoint script starts the server without exec: SIGTERM is dropped.",
+            category=Category.SHUTDOWN_PROBES, fix=FixSafety.SAFE)
+
+_SKIP = {"sh", "bash", "dash", "ash", "zsh", "tini", "dumb-init", "catatonit", "--"}
+_CASE_LABEL = re.compile(r"^[^\s()]+\)\s*")
+_EXEC = re.compile(r"(^|[;&|(]\s*|\b(then|else|do)\s+)exec(\s|$)")
+_COMPOUND = re.compile(r"[|&;`]|\$\(|^(if|then|else|do|while|for|case)\b")
+
+
+def _script_of(project: Project, argv: list[str]) -> ShellScript | None:
+    for token in argv:
+        if token.startswith("-") or posixpath.basename(token) in _SKIP:
+            if token == "-c":
+                return None  # an inline script, judged by PF542
+            continue
+        return project.script(token)
+    return None
+
+
+def _starts_server(command: str) -> str | None:
+    if "$@" in command or "$*" in command:
+        return '"$@"'
+    parsed = parse_server_command(split_shell(command))
+    return parsed.kind if parsed is not None and parsed.kind in PYTHON_KINDS else None
+
+
+def _fix(script: ShellScript, line: int, command: str) -> Fix | None:
+    if _COMPOUND.search(command) or re.search(r"\btrap\b", script.text):
+        return None
+    raw = script.text.splitlines()[line - 1]
+    column = len(raw) - len(raw.lstrip())
+    return Fix("prefix the last command with exec", FixSafety.SAFE,
+               text_edits=(TextEdit(line, column, line, column, "exec "),))
+
+
+def check(project: Project) -> Iterator[Hit]:
+    users: dict[str, str] = {}
+    for doc in project.dockerfiles:
+        stage = doc.final_stage
+        for ins in (stage.instructions if stage else ()):
+            if ins.cmd in {"ENTRYPOINT", "CMD"}:
+                script = _script_of(project, ins.argv())
+                if script is not None:
+                    users.setdefault(script.path, f"{ins.cmd} in {short(doc.path)} line "
+                                                  f"{ins.line}")
+    for workload in project.workloads():
+        command = workload.container.get("command")
+        if isinstance(command, list):
+            script = _script_of(project, [str(c) for c in command])
+            if script is not None:
+                users.setdefault(script.path, f"the command of container "
+                                              f"'{container_name(workload)}'")
+    for script in project.scripts:
+        if script.path not in users or script.last_command is None:
+            continue
+        if re.search(r"\btrap\b[^\n]*\b(TERM|SIGTERM|15)\b", script.text):
+            continue  # the script handles SIGTERM itself (and usually waits on the child)
+        line, command = script.last_command
+        command = _CASE_LABEL.sub("", command)
+        started = _starts_server(command)
+        if _EXEC.search(command) or started is None:
+            continue
+        yield Hit(script.path, line,
+                  f"{short(script.path)} ({users[script.path]}) starts {started} without "
+                  "`exec`: the shell stays PID 1 and SIGTERM never reaches the server, which "
+                  f"is SIGKILLed after the grace period; write `exec {command}`",
+                  fix=_fix(script, line, command))

@@ -1,0 +1,89 @@
+"""## What it does
+Reports a shell-form `CMD` or `ENTRYPOINT` (`CMD gunicorn app:app`) in a Dockerfile's final
+stage that starts a Python server or worker.
+
+## Why is this bad?
+Shell form runs `/bin/sh -c "gunicorn app:app"`. On Debian-based images (`python:*-slim`)
+`/bin/sh` is dash, which stays as the parent process: the shell is PID 1, and PID 1 does not
+get default signal actions, so the SIGTERM Kubernetes sends on every rollout is dropped. The
+server never drains; the kubelet SIGKILLs the pod after the grace period and every in-flight
+request is cut off (apache/superset#41172).
+
+## Example
+```dockerfile
+FROM python:3.12-slim
+CMD gunicorn --bind 0.0.0.0:8000 app:app
+```
+
+## Use instead
+```dockerfile
+FROM python:3.12-slim
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]
+```
+
+## Fix safety
+Safe when the command has no shell syntax (no `$VAR`, quotes aside no pipes, `&&`, `;`,
+redirections, globs or subshells): it is rewritten to the exec form with the same arguments.
+Otherwise unsafe: `exec` is put in front of the command, which keeps the shell's expansion
+but makes the server PID 1 — check that nothing was meant to run after it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from podfit.check.documents.dockerfile import DockerfileDoc, Instruction
+from podfit.check.facts_servers import PYTHON_KINDS
+from podfit.check.project import Project
+from podfit.check.rule import Category, Hit, Rule
+from podfit.check.servers import parse_server_command
+from podfit.core.models import Fix, FixSafety, Severity, TextEdit
+
+RULE = Rule(code="PF540", name="shell-form-server-command", severity=Severity.ERROR,
+            summary="Shell-form CMD/ENTRYPOINT runs a Python server: SIGTERM never reaches it.",
+            category=Category.SHUTDOWN_PROBES, fix=FixSafety.SAFE)
+
+#: Anything a shell would interpret beyond splitting words and removing quotes.
+_SHELL_SYNTAX = re.compile(r"[$`|&;<>*?(){}\[\]~#\\]|\n")
+_SIMPLE_TAIL = re.compile(r"[|&;<>`]|\$\(")
+
+
+def _fix(doc: DockerfileDoc, ins: Instruction) -> Fix | None:
+    lines = doc.text.splitlines()
+    if ins.heredocs or ins.end_line > len(lines):
+        return None
+    keyword = ins.original.split(None, 1)[0]
+    end = (ins.end_line, len(lines[ins.end_line - 1]))
+    if not _SHELL_SYNTAX.search(ins.text):
+        replacement = f"{keyword} {json.dumps(ins.argv())}"
+        return Fix("rewrite in exec form", FixSafety.SAFE,
+                   text_edits=(TextEdit(ins.line, 0, *end, replacement),))
+    if not _SIMPLE_TAIL.search(ins.text) and ins.line == ins.end_line:
+        return Fix("prefix the command with exec", FixSafety.UNSAFE,
+                   text_edits=(TextEdit(ins.line, 0, *end, f"{keyword} exec {ins.text}"),))
+    return None
+
+
+def check(project: Project) -> Iterator[Hit]:
+    for doc in project.dockerfiles:
+        stage = doc.final_stage
+        if stage is None:
+            continue
+        for cmd in ("ENTRYPOINT", "CMD"):
+            found = [i for i in stage.instructions if i.cmd == cmd]
+            ins = found[-1] if found else None
+            if ins is None or ins.json or not ins.args:
+                continue
+            argv = ins.argv()
+            if not argv or argv[0] == "exec":
+                continue
+            server = parse_server_command(argv)
+            if server is None or server.kind not in PYTHON_KINDS:
+                continue
+            yield Hit(doc.path, ins.line,
+                      f"shell-form {cmd} runs {server.kind} under `/bin/sh -c`: the shell is "
+                      "PID 1 and drops SIGTERM, so the server is SIGKILLed after the grace "
+                      f"period with requests in flight; use the exec form {cmd} [\"…\"]",
+                      fix=_fix(doc, ins))
