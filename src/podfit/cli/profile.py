@@ -77,10 +77,7 @@ def profile(command: tuple[str, ...], **opts: Any) -> int:
         raise UsageError("no command to profile", "podfit profile -- gunicorn app:app")
     if command and command[0].startswith("-") and command[0] != "--":
         raise UsageError(f"unknown option {command[0]}", "run 'podfit profile --help'")
-    try:
-        result = run(list(command), opts, _observer(opts))
-    except KeyboardInterrupt:
-        raise ProfileError("interrupted; every process and cgroup was removed") from None
+    result = run(list(command), opts, _observer(opts))  # Ctrl-C: main says "interrupted"
     _emit(result, opts)
     return 0
 

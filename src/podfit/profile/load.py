@@ -105,8 +105,10 @@ class _Connection:
         assert self.reader is not None
         self.writer.write(self.request)
         await self.writer.drain()
-        status = int((await self.reader.readline()).split(b" ", 2)[1])
-        length, chunked, close = 0, False, False
+        version, status_text = (await self.reader.readline()).split(b" ", 2)[:2]
+        status = int(status_text)
+        length, chunked = -1, False
+        close = version == b"HTTP/1.0"  # 1.0 closes unless the server says keep-alive
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             name, value = name.strip().lower(), value.strip().lower()
@@ -114,14 +116,17 @@ class _Connection:
                 length = int(value)
             elif name == "transfer-encoding" and "chunked" in value:
                 chunked = True
-            elif name == "connection" and value == "close":
-                close = True
+            elif name == "connection":
+                close = value != "keep-alive"
         if chunked:
             while size := int((await self.reader.readline()).split(b";")[0], 16):
                 await self.reader.readexactly(size + 2)
             await self.reader.readline()
-        elif length:
+        elif length > 0:
             await self.reader.readexactly(length)
+        elif length < 0:  # no length: the body runs to the end of the connection
+            await self.reader.read()
+            close = True
         if close:
             self.close()
         return status

@@ -129,8 +129,11 @@ def measure(backend: Backend, command: ServerCommand, *, workers: int, threads: 
             return _failed(base, status, f"exited with {exc.code} before ready",
                            app.stderr_tail(), stats)
         except _NotReady:
-            return _failed(base, "not-ready", f"no HTTP answer within "
-                           f"{settings.ready_timeout_s:g}s", app.stderr_tail(), app.stats())
+            stats = app.stats()
+            return _failed(base, "oom" if stats.oom_kills else "not-ready",
+                           f"no HTTP answer within {settings.ready_timeout_s:g}s"
+                           + (f" ({stats.oom_kills} OOM kill(s))" if stats.oom_kills else ""),
+                           app.stderr_tail(), stats)
         conns = connections_for(workers, threads, klass)
         warm = closed_loop(target, conns, settings.warmup_s, settings.use_wrk)
         _settle(warm)

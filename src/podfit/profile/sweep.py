@@ -106,10 +106,11 @@ def sweep(backend: Backend, command: ServerCommand, *, run_settings: RunSettings
                 per_run = max(per_run * 0.5, time.monotonic() - t0)
                 runs.append(run)
                 notify(Event("done", len(runs), total, label, run))
-                if run.status in ("crashed", "not-ready") and not any(
-                        r.status == "ok" for r in runs):
-                    raise ProfileError(f"the app did not start ({label}): {run.note}",
-                                       "run the command by hand to see why")
+                if run.status != "ok" and not any(r.status == "ok" for r in runs):
+                    hint = ("raise --memory: the app needs more memory than the limit to start"
+                            if run.status == "oom" else "run the command by hand to see why")
+                    raise ProfileError(f"the app failed ({run.status}, {label}): {run.note}",
+                                       hint)
                 score = _score(run) if run.status == "ok" else 0.0
                 best_w = max(best_w, score)
                 if not settings.exhaustive and run.status == "ok" and score < prev_t * (
