@@ -1,4 +1,6 @@
 """podfit check rules: resources."""
 
 #: Rule modules of this package, registered explicitly (a test compares with the files).
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("cpu_request_missing", "memory_request_missing",
+                            "memory_limit_missing", "memory_limit_overcommit",
+                            "cpu_limit_policy")
