@@ -84,11 +84,35 @@ _HYPERCORN_OPTS = {"-w": "workers", "--workers": "workers", "-k": "worker_class"
                    "--keep-alive": "keepalive"}
 
 
+def _join_substitutions(text: str) -> str:
+    """Keep ``$(nproc)`` and ``$((2 * $(nproc) + 1))`` one word: spaces inside a command or
+    arithmetic substitution become NUL (restored after splitting)."""
+    out: list[str] = []
+    depth = 0
+    i = 0
+    while i < len(text):
+        if text.startswith("$(", i):
+            depth += 1
+            out.append("$(")
+            i += 2
+            continue
+        char = text[i]
+        if depth and char == "(":
+            depth += 1
+        elif depth and char == ")":
+            depth -= 1
+        out.append("\0" if depth and char == " " else char)
+        i += 1
+    return "".join(out)
+
+
 def split_shell(text: str) -> list[str]:
+    joined = _join_substitutions(text)
     try:
-        return shlex.split(text, comments=True)
+        words = shlex.split(joined, comments=True)
     except ValueError:
-        return text.split()
+        words = joined.split()
+    return [w.replace("\0", " ") for w in words]
 
 
 def _last_shell_command(script: str) -> tuple[list[str], bool]:

@@ -101,6 +101,8 @@ def check(project: Project) -> Iterator[Hit]:
             continue
         counted = process_count(server)
         workers = counted[0] if counted else 1
+        each = f"each of its {workers} worker processes" if counted and workers > 1 else \
+            "every worker process" if counted is None else "its process"
         threads = max(1, math.ceil(limit) // max(1, workers))
         fix = Fix(f"set OMP_NUM_THREADS={threads} in the container's env", FixSafety.UNSAFE,
                   yaml_edits=(YamlEdit(workload.obj.document, yaml_path(workload), "env",
@@ -109,6 +111,5 @@ def check(project: Project) -> Iterator[Hit]:
         yield Hit(workload.obj.path, workload.line_of("env", "image"),
                   f"container '{container_name(workload)}' uses {', '.join(packages)} under a "
                   f"CPU limit of {format_cpu(limit)} without OMP_NUM_THREADS/"
-                  "OPENBLAS_NUM_THREADS/MKL_NUM_THREADS: each of its "
-                  f"{workers} worker process(es) starts one BLAS thread per node CPU; set "
-                  f"OMP_NUM_THREADS={threads}", fix=fix)
+                  f"OPENBLAS_NUM_THREADS/MKL_NUM_THREADS: {each} starts one BLAS thread per "
+                  f"node CPU; set OMP_NUM_THREADS={threads}", fix=fix)

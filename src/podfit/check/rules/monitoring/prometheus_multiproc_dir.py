@@ -156,7 +156,7 @@ def check(project: Project) -> Iterator[Hit]:
         if why is None:
             continue
         name = container_name(workload)
-        many = f"{workers} workers" if workers else "a worker per node CPU"
+        many = f"{workers} workers" if workers else "workers from the node's CPU count"
         head = f"container '{name}' runs {server.command.kind} with {many}, scraped through {why}"
         if path:
             origin = env_origin(server, workload, "PROMETHEUS_MULTIPROC_DIR")
