@@ -1,4 +1,22 @@
 """podfit check rules: images."""
 
 #: Rule modules of this package, registered explicitly (a test compares with the files).
-MODULES: tuple[str, ...] = ("unpinned_base_image",)
+MODULES: tuple[str, ...] = (
+    "unpinned_base_image",
+    "full_python_base",
+    "alpine_native_dependencies",
+    "compilers_in_final_image",
+    "source_before_dependencies",
+    "package_cache_in_layer",
+    "unpinned_pip_install",
+    "apt_install_recommends",
+    "apt_lists_in_layer",
+    "mergeable_run_layers",
+    "secret_in_env_or_arg",
+    "add_instead_of_copy",
+    "context_not_ignored",
+    "runs_as_root",
+    "dont_write_bytecode",
+    "uv_without_bytecode",
+    "runner_at_runtime",
+)

@@ -1,0 +1,91 @@
+"""## What it does
+Reports `ENV` and `ARG` instructions that carry a secret: a variable named like one
+(`*PASSWORD*`, `*PASSWD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`, `*PRIVATE_KEY*`,
+`*ACCESS_KEY*`, `*CREDENTIALS*`) with a value (an `ARG` also without one: it is meant to be
+passed with `--build-arg`), or any value that is a URL with a password (`https://user:pass@…`,
+e.g. `PIP_INDEX_URL`, `PIP_EXTRA_INDEX_URL`, `UV_INDEX_URL`, `DATABASE_URL`).
+
+Names that *point to* a secret are not reported: a last word of `FILE`, `PATH`, `DIR`, `URL`,
+`URI`, `ENDPOINT`, `NAME`, `HOST`, `PORT`, `HEADER`, `TYPE`, `ID`, `LENGTH`, `TTL`… (e.g.
+`TOKEN_URL`, `SECRET_KEY_FILE=/run/secrets/key`), nor values that are absolute paths, nor an
+`ENV` with an empty value.
+
+## Why is this bad?
+`ENV` values are stored in the image config: anyone who can pull the image reads them with
+`docker inspect`. `ARG` values end up in `docker history` (for every `RUN` that follows them),
+in the build cache and in provenance attestations. Rotating the secret does not remove it from
+images already pushed. BuildKit secret mounts give a `RUN` the secret without storing it.
+
+## Example
+```dockerfile
+FROM python:3.12-slim
+ARG PIP_INDEX_URL=https://ci:s3cr3t@pypi.example.com/simple
+RUN pip install --no-cache-dir -r requirements.txt
+```
+
+## Use instead
+```dockerfile
+FROM python:3.12-slim
+RUN --mount=type=secret,id=pip_index_url,env=PIP_INDEX_URL \
+    pip install --no-cache-dir -r requirements.txt
+```
+
+## Fix safety
+No automatic fix: the secret must be passed to the build another way (`docker build --secret`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from podfit.check.documents.dockerfile import env_pairs
+from podfit.check.facts_images import unquote
+from podfit.check.project import Project
+from podfit.check.rule import Category, Hit, Rule
+from podfit.core.models import Severity
+
+RULE = Rule(code="PF111", name="secret-in-env-or-arg", severity=Severity.ERROR,
+            summary="A secret is passed with ENV or ARG and stored in the image.",
+            category=Category.IMAGES)
+
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
+                          r"CREDENTIALS")
+_POINTER = frozenset({"FILE", "PATH", "DIR", "URL", "URI", "ENDPOINT", "NAME", "HOST", "PORT",
+                      "HEADER", "TYPE", "ID", "LENGTH", "TTL", "EXPIRY", "EXPIRES", "TIMEOUT",
+                      "LIFETIME", "ENABLED", "REF", "ARN", "KEYS", "FIELD", "PREFIX", "SUFFIX"})
+_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/@\s:]+:(?!\$)[^/@\s]+@", re.I)
+
+
+def _secret(name: str, value: str | None, is_arg: bool) -> str | None:
+    """Why ``name=value`` is a secret, or ``None``."""
+    if value and _URL_PASSWORD.search(value):
+        return "a URL with a password"
+    upper = name.upper()
+    if not _SECRET_NAME.search(upper) or upper.rsplit("_", 1)[-1] in _POINTER:
+        return None
+    if value is None:
+        return "a secret build argument" if is_arg else None
+    if not value or value.startswith("/"):
+        return None
+    return "a secret value"
+
+
+def check(project: Project) -> Iterator[Hit]:
+    for doc in project.dockerfiles:
+        for ins in doc.instructions:
+            if ins.cmd == "ENV":
+                items: list[tuple[str, str | None]] = [
+                    (k, unquote(v)) for k, v in env_pairs(ins).items()]
+            elif ins.cmd == "ARG":
+                items = [(k, unquote(v) if eq else None)
+                         for k, eq, v in (a.partition("=") for a in ins.args)]
+            else:
+                continue
+            for name, value in items:
+                why = _secret(name, value, ins.cmd == "ARG")
+                if why is not None:
+                    yield Hit(doc.path, ins.line,
+                              f"{ins.cmd} {name} passes {why}, which is stored in the image "
+                              "(config, history or build cache); use 'RUN --mount=type=secret,"
+                              f"id=…' for the step that needs it")
