@@ -183,3 +183,32 @@ def test_app_port_probes_and_readiness_states(tmp_path: Path) -> None:
         assert get(port, "/livez")[0] == 200  # draining is not dead
         assert get(port, "/work?ms=1")[0] == 200  # and still serving
         assert srv.proc.wait(30) == 0
+
+
+def worker_private_mib(master: int) -> list[float]:
+    pids = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    out = []
+    for pid in pids:
+        fields = dict(line.split(":", 1) for line in
+                      Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+        private = sum(int(fields[k].split()[0]) for k in ("Private_Clean", "Private_Dirty"))
+        out.append(private / 1024)
+    return out
+
+
+@pytest.mark.slow
+def test_preload_with_gc_freeze_keeps_memory_shared(tmp_path: Path) -> None:
+    results = {}
+    for name, extra, podfit in (("preload", ["--preload"], False), ("podfit", [], True)):
+        port = free_port()
+        env = {"APP_BALLAST": "200000", "PODFIT_METRICS": "0"}
+        with serve(gunicorn_cmd(port, "-w", "2", *extra, "wsgi_app:app", podfit=podfit), env,
+                   tmp_path / f"{name}.log", port) as srv:
+            threads = busy(port, "/gc", 16)  # every worker runs a full collection
+            for thread in threads:
+                thread.join(60)
+            results[name] = worker_private_mib(srv.proc.pid)
+    assert len(results["podfit"]) == 2
+    # a full collection in a worker writes every tracked object's GC header, turning the
+    # preloaded pages private; frozen objects are never visited, so the pages stay shared
+    assert max(results["podfit"]) < 0.5 * min(results["preload"]), results

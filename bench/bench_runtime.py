@@ -1,0 +1,169 @@
+"""podfit.runtime benchmark: requests lost at SIGTERM (plain vs podfit), import time, and the
+memory that ``--preload`` + ``gc.freeze()`` saves.
+
+Run: ``.venv/bin/python bench/bench_runtime.py [--rounds N]``. Everything targets 127.0.0.1,
+is bounded in time, and stops the servers it starts by PID. Writes bench/results/runtime.json
+and prints a markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.runtime.harness import (  # noqa: E402  # the path is set just above
+    free_port,
+    get,
+    gunicorn_cmd,
+    serve,
+)
+from tests.runtime.scenarios import SERVERS, run_drain  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "runtime.json"
+
+
+def bench_drain(rounds: int, workdir: Path) -> list[dict[str, object]]:
+    rows = []
+    for server in SERVERS:
+        for podfit in (False, True):
+            outs = [run_drain(server, podfit, workdir) for _ in range(rounds)]
+            rows.append({
+                "server": server, "setup": "podfit" if podfit else "plain", "rounds": rounds,
+                "ok": sum(o.ok for o in outs), "lost": sum(o.lost for o in outs),
+                "error_kinds": {k: sum(o.error_kinds.get(k, 0) for o in outs)
+                                for k in sorted({k for o in outs for k in o.error_kinds})},
+                "seconds_to_exit": statistics.median(o.seconds_to_exit for o in outs),
+                "exit_codes": sorted({o.exit_code for o in outs}),
+            })
+            print(f"  drain {server:17} {rows[-1]['setup']:6} ok={rows[-1]['ok']} "
+                  f"lost={rows[-1]['lost']}", file=sys.stderr)
+    return rows
+
+
+def import_us(statement: str, runs: int = 15) -> float:
+    """Median cumulative ``-X importtime`` microseconds of the top module imported."""
+    target = statement.rsplit(maxsplit=1)[-1]
+    values = []
+    for _ in range(runs):
+        err = subprocess.run([sys.executable, "-X", "importtime", "-c", statement],
+                             capture_output=True, text=True, check=True).stderr
+        for line in err.splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) == 3 and parts[2] == target:
+                values.append(int(parts[1]))
+    return statistics.median(values)
+
+
+def bench_import() -> dict[str, float]:
+    return {
+        "podfit.runtime": import_us("import podfit.runtime"),
+        "podfit.runtime.limits": import_us("import podfit.runtime.limits"),
+        "podfit.runtime.policy": import_us("import podfit.runtime.policy"),
+        "podfit.runtime.middleware": import_us("import podfit.runtime.middleware"),
+        "json (stdlib, for scale)": import_us("import json"),
+    }
+
+
+def smaps(pid: int) -> dict[str, int]:
+    out = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, value = line.split(":", 1)
+        out[key] = int(value.split()[0]) * 1024
+    return out
+
+
+def children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def bench_memory(workdir: Path, ballast: int = 400_000, workers: int = 4,
+                 ) -> list[dict[str, object]]:
+    variants = {
+        "no preload (plain)": (["-w", str(workers)], False, {}),
+        "--preload (gc on)": (["-w", str(workers), "--preload"], False, {}),
+        "podfit (--preload + gc.freeze)": (["-w", str(workers)], True, {}),
+    }
+    rows = []
+    for name, (extra, podfit, env_extra) in variants.items():
+        port = free_port()
+        env = {"APP_BALLAST": str(ballast), "PODFIT_METRICS": "0", **env_extra}
+        cmd = gunicorn_cmd(port, *extra, "wsgi_app:app", podfit=podfit)
+        with serve(cmd, env, workdir / f"mem-{len(rows)}.log", port) as srv:
+            time.sleep(1.0)
+
+            def hit(target: int = port) -> None:
+                for _ in range(10):
+                    get(target, "/gc", timeout=30)
+
+            threads = [threading.Thread(target=hit) for _ in range(workers * 2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+            time.sleep(0.5)
+            pids = children(srv.proc.pid)
+            per = [smaps(pid) for pid in pids]
+            master = smaps(srv.proc.pid)
+            private = [s["Private_Clean"] + s["Private_Dirty"] for s in per]
+            rows.append({
+                "variant": name, "workers": len(pids), "ballast_objects": ballast,
+                "worker_private_mib_mean": round(statistics.mean(private) / 2**20, 1),
+                "worker_shared_mib_mean": round(statistics.mean(
+                    s["Shared_Clean"] + s["Shared_Dirty"] for s in per) / 2**20, 1),
+                "total_pss_mib": round((master["Pss"] + sum(s["Pss"] for s in per)) / 2**20, 1),
+            })
+            print(f"  memory {name}: {rows[-1]}", file=sys.stderr)
+    return rows
+
+
+def table(result: dict[str, object]) -> str:
+    lines = ["| server | setup | requests served | requests lost | how they failed |",
+             "|---|---|---:|---:|---|"]
+    for row in result["drain"]:  # type: ignore[attr-defined]
+        kinds = ", ".join(f"{k} {v}" for k, v in row["error_kinds"].items()) or "—"
+        lines.append(f"| {row['server']} | {row['setup']} | {row['ok']} | {row['lost']} | "
+                     f"{kinds} |")
+    lines += ["", "| import | median (ms) |", "|---|---:|"]
+    for name, us in result["import_us"].items():  # type: ignore[attr-defined]
+        lines.append(f"| `{name}` | {us / 1000:.1f} |")
+    lines += ["", "| gunicorn, 4 workers | private MiB / worker | shared MiB / worker | "
+              "total PSS MiB |", "|---|---:|---:|---:|"]
+    for row in result["memory"]:  # type: ignore[attr-defined]
+        lines.append(f"| {row['variant']} | {row['worker_private_mib_mean']} | "
+                     f"{row['worker_shared_mib_mean']} | {row['total_pss_mib']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3, help="drain runs per server and setup")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="podfit-bench-") as tmp:
+        work = Path(tmp)
+        result: dict[str, object] = {
+            "machine": {"python": platform.python_version(), "cpus": len(
+                re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.M))},
+            "drain": bench_drain(args.rounds, work),
+            "import_us": bench_import(),
+            "memory": bench_memory(work),
+        }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(table(result))
+
+
+if __name__ == "__main__":
+    main()
