@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import posixpath
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,10 @@ class Source:
 
 def read_source(path: Path, kind: str, display: str, max_size: int) -> Source:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+            raise InputError(f"{display}: not a regular file", "pass files and directories")
+        size = info.st_size
         if size > max_size:
             raise InputError(f"{display}: file is {size / 2**20:.1f} MiB, over the "
                              f"{max_size / 2**20:.0f} MiB limit",
@@ -62,7 +66,7 @@ def read_source(path: Path, kind: str, display: str, max_size: int) -> Source:
 
 
 def decode(display: str, kind: str, data: bytes) -> Source:
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data:  # a NUL anywhere: parsers (ast, libyaml) would reject it less clearly
         raise InputError(f"{display}: binary file, not text", "pass only text files")
     try:
         text = data.decode("utf-8-sig")

@@ -29,5 +29,5 @@ def check_settings(paths: tuple[str, ...], config_path: Path | None, kube_versio
         try:
             settings = dataclasses.replace(settings, **overrides)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(str(exc), "see 'podfit check --help'") from None
     return settings

@@ -38,6 +38,10 @@ def render_json(result: CheckResult, rules: Sequence[LoadedRule] = ()) -> str:
     return json.dumps(payload, indent=2) + "\n"
 
 
+def _files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"
+
+
 def render_text(result: CheckResult, rules: Sequence[LoadedRule] = ()) -> str:
     del rules
     lines = [f"{f.path}:{f.line}:{f.column}: {f.code} [{f.severity}] {f.message} ({f.name})"
@@ -46,11 +50,11 @@ def render_text(result: CheckResult, rules: Sequence[LoadedRule] = ()) -> str:
     counts = {s: sum(1 for f in result.findings if f.severity == s) for s in Severity}
     summary = (f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
                f"({counts[Severity.ERROR]} error, {counts[Severity.WARNING]} warning, "
-               f"{counts[Severity.INFO]} info) in {result.files_checked} files")
+               f"{counts[Severity.INFO]} info) in {_files(result.files_checked)}")
     if result.errors:
         summary += f"; {len(result.errors)} input error{'s' if len(result.errors) != 1 else ''}"
     lines.append(summary if result.findings or result.errors else
-                 f"All clear: no findings in {result.files_checked} files")
+                 f"All clear: no findings in {_files(result.files_checked)}")
     return "\n".join(lines) + "\n"
 
 
