@@ -209,7 +209,8 @@ def test_config_errors(tmp_path: Path, config: str, error: str, hint: str | None
     run = podfit("check", ".", cwd=tmp_path)
     assert run.code == 2, run
     assert "Traceback" not in run.stderr
-    assert len(run.errors) == 1 and error in run.errors[0], run.stderr
+    assert len(run.errors) == 1, run.stderr
+    assert error in run.errors[0], run.stderr
     if hint:
         assert f"hint: {hint}" in run.stderr
     assert run.stdout == ""

@@ -61,8 +61,10 @@ def test_json_shape() -> None:
         assert list(finding) == ["code", "name", "severity", "path", "line", "column",
                                  "message", "fix"]
         assert finding["severity"] in {"info", "warning", "error"}
-        assert isinstance(finding["line"], int) and finding["line"] >= 1
-        assert isinstance(finding["column"], int) and finding["column"] >= 1
+        assert isinstance(finding["line"], int)
+        assert finding["line"] >= 1
+        assert isinstance(finding["column"], int)
+        assert finding["column"] >= 1
         fix = finding["fix"]
         assert fix is None or (set(fix) >= {"description", "safety"} and
                                fix["safety"] in {"safe", "unsafe"})
