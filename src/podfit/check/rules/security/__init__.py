@@ -1,4 +1,9 @@
-"""podfit check rules: security."""
+"""podfit check rules: security (the restricted Pod Security profile, images, API tokens)."""
 
 #: Rule modules of this package, registered explicitly (a test compares with the files).
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = (
+    "privileged_container", "privilege_escalation", "capabilities_not_dropped",
+    "capability_added", "run_as_non_root", "runs_as_root", "writable_root_filesystem",
+    "image_tag_latest", "service_account_token_mounted", "seccomp_profile_unset",
+    "host_namespaces",
+)
