@@ -212,3 +212,19 @@ def test_preload_with_gc_freeze_keeps_memory_shared(tmp_path: Path) -> None:
     # a full collection in a worker writes every tracked object's GC header, turning the
     # preloaded pages private; frozen objects are never visited, so the pages stay shared
     assert max(results["podfit"]) < 0.5 * min(results["preload"]), results
+
+
+def test_gunicorn_with_uvicorn_workers_gets_probes_metrics_and_drain(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"PODFIT_DRAIN_SECONDS": "2", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "m")}
+    cmd = gunicorn_cmd(port, "-w", "2", "-k", "uvicorn.workers.UvicornWorker", "asgi_app:app")
+    with serve(cmd, env, tmp_path / "g.log", port) as srv:
+        assert get(port, "/readyz")[0] == 200
+        for _ in range(5):
+            assert post(port, "/work?ms=1")[0] == 200
+        assert scrape_count(get(port, "/metrics")[1].decode(), "POST") == 5
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert get(port, "/readyz")[0] == 503
+        assert get(port, "/work?ms=1")[0] == 200  # still serving during the drain
+        assert srv.proc.wait(30) == 0

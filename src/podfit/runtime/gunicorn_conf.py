@@ -77,15 +77,19 @@ def post_fork(server: Any, worker: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    """Worker, app loaded: wrap a WSGI app in the middleware (probes on the app port, metrics,
-    request ids) unless an adapter already did or ``PODFIT_MIDDLEWARE=0``; then mark ready."""
+    """Worker, app loaded: wrap the app in the podfit middleware (probes on the app port,
+    metrics, request ids) unless an adapter already did or ``PODFIT_MIDDLEWARE=0``; WSGI for
+    the sync/gthread workers, ASGI for uvicorn's gunicorn workers. Then mark ready."""
     app = getattr(worker, "wsgi", None)
+    kind = type(worker).__name__
     if (app is not None and _env.get("PODFIT_MIDDLEWARE", "1") != "0"
-            and not getattr(app, "podfit_wrapped", False)
-            and type(worker).__name__ in ("SyncWorker", "ThreadWorker")):
-        from podfit.runtime.middleware import WSGIMiddleware
+            and not getattr(app, "podfit_wrapped", False)):
+        from podfit.runtime.middleware import ASGIMiddleware, WSGIMiddleware
 
-        worker.wsgi = WSGIMiddleware(app, health=_health)
+        if kind in ("SyncWorker", "ThreadWorker"):
+            worker.wsgi = WSGIMiddleware(app, health=_health)
+        elif "Uvicorn" in kind:
+            worker.wsgi = ASGIMiddleware(app, health=_health)
     _health.mark_ready()
 
 
