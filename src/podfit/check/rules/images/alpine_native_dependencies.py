@@ -74,12 +74,11 @@ def check(project: Project) -> Iterator[Hit]:
                 continue
             shown = certain if not compilers else [f"{n} ({why})" for n, (_, why) in
                                                    known.items()]
-            parts = []
-            if shown:
-                parts.append("builds from source on musl: " + "; ".join(shown))
+            parts = ["; ".join(shown)] if shown else []
             if compilers:
                 parts.append(f"the stage installs compilers ({', '.join(compilers)}) to build "
                              "Python packages from source")
             yield Hit(doc.path, stage.line,
-                      f"'{image}' is Alpine (musl) and " + ", and ".join(parts) + "; use a "
-                      "'-slim' image, where manylinux wheels install without compiling")
+                      f"'{image}' is Alpine (musl), where packages without musllinux wheels "
+                      f"compile: {'; '.join(parts)}; use a '-slim' image, where manylinux "
+                      "wheels install without compiling")

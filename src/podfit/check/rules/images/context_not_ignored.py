@@ -68,8 +68,8 @@ def check(project: Project) -> Iterator[Hit]:
                 continue  # present but not read (e.g. excluded): cannot judge
             yield Hit(doc.path, 1,
                       f"the build context ({directory}) holds {', '.join(present)} and has no "
-                      ".dockerignore: they are sent to the builder and copied by 'COPY .'; "
-                      "add a .dockerignore that excludes them")
+                      ".dockerignore: they are sent to the builder on every build and "
+                      "copied by any 'COPY .'; add a .dockerignore that excludes them")
             continue
         missed = [entry for entry in present if not ignore.ignores(entry)]
         if missed:

@@ -63,8 +63,10 @@ def _copies_source(ins: Instruction) -> str | None:
     """The source argument of a whole-project ``COPY``/``ADD`` from the context, if any."""
     if ins.cmd not in {"COPY", "ADD"} or ins.flag("from") is not None or len(ins.args) < 2:
         return None
+    if any(_DEPENDENCY_FILE.search(s) for s in ins.args[:-1]):
+        return None  # staging the dependency files (with optional extras) is the right order
     for source in ins.args[:-1]:
-        clean = source.rstrip("/")
+        clean = source.rstrip("/").rstrip("*?")
         if clean in {s.rstrip("/") for s in _SOURCE_DIRS} or (
                 "." not in posixpath.basename(clean) and not _DEPENDENCY_FILE.search(clean)
                 and clean.count("/") <= 1 and not clean.startswith("$")

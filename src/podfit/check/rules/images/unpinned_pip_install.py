@@ -1,8 +1,10 @@
 """## What it does
 Reports `pip install NAME` (or `uv pip install NAME`) in a `RUN` where a package is given
-without an exact version (`==`) and nothing else pins it: no `-r`/`-c` file, no
-`--require-hashes`, no `PIP_CONSTRAINT`. Local paths, wheels, URLs, `.` and `-e .` are fine,
-and so are `pip`, `setuptools` and `wheel` themselves (the installer, not the app).
+without any version and nothing else constrains it: no `-r`/`-c` file, no `--require-hashes`,
+no `PIP_CONSTRAINT`. A range (`'uv>=0.5'`) is accepted as a deliberate choice, although an
+exact pin or a lock file is what makes builds repeatable. Local paths, wheels, URLs, `.` and
+`-e .` are fine, and so are `pip`, `setuptools` and `wheel` themselves (the installer, not
+the app).
 
 ## Why is this bad?
 An unpinned install takes whatever is newest on the day of the build: two builds of the same
@@ -42,7 +44,7 @@ from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
 RULE = Rule(code="PF107", name="unpinned-pip-install", severity=Severity.WARNING,
-            summary="`pip install` of a package without a pinned version.",
+            summary="`pip install` of a package without a version.",
             category=Category.IMAGES)
 
 _PINNING = ("-r", "--requirement", "-c", "--constraint", "--require-hashes")
@@ -50,7 +52,8 @@ _TOOLS = frozenset({"pip", "setuptools", "wheel"})
 
 
 def _pinned(spec: str) -> bool:
-    return "==" in spec or "@" in spec
+    """Any version specifier or direct reference counts; a bare name does not."""
+    return any(op in spec for op in ("=", "<", ">", "@"))
 
 
 def check(project: Project) -> Iterator[Hit]:
@@ -69,5 +72,5 @@ def check(project: Project) -> Iterator[Hit]:
                 if loose:
                     yield Hit(doc.path, ins.line,
                               f"pip installs {', '.join(repr(s) for s in loose)} without a "
-                              "pinned version; pin with '==' or install from a locked "
-                              "requirements file")
+                              "version, so each build takes the newest release; pin with '==' "
+                              "or install from a locked requirements file")

@@ -85,10 +85,9 @@ def check(project: Project) -> Iterator[Hit]:
                 elif args is not None and "--no-compile" in args:
                     pending.append((cmd, "'pip install --no-compile' ships no bytecode; drop "
                                     "--no-compile or run 'python -m compileall' afterwards"))
-            if stage in chain and any("compileall" in c.argv[1:3]
-                                      for s in chain[chain.index(stage) + 1:]
-                                      for c in stage_commands(s)):
-                pending = []
+            later = chain[chain.index(stage) + 1:] if stage in chain else chain
+            if any("compileall" in c.argv[1:3] for s in later for c in stage_commands(s)):
+                pending = []  # compiled after the copy or in a later stage
             for cmd, message in pending:
                 places = line_column(doc, cmd.ins, _WHERE)
                 fix = None
