@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from podfit.runtime.limits import (
     LimitsError,
@@ -186,3 +188,27 @@ def test_parsers_edge_cases() -> None:
     assert parse_quantity("1G") == 10**9
     with pytest.raises(LimitsError):
         parse_quantity("12Qi")
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chain=st.lists(st.one_of(st.none(), st.integers(1_000, 2_000_000)), min_size=1,
+                      max_size=5),
+       mems=st.lists(st.one_of(st.none(), st.integers(2**20, 2**40)), min_size=5, max_size=5))
+def test_tightest_ancestor_wins_at_any_depth(tmp_path_factory: pytest.TempPathFactory,
+                                            chain: list[int | None],
+                                            mems: list[int | None]) -> None:
+    root = tmp_path_factory.mktemp("v2")
+    names = [f"g{i}" for i in range(1, len(chain))]
+    files = {"proc/self/cgroup": "0::/" + "/".join(names) + "\n",
+             "proc/self/mountinfo": V2_MOUNT.format(root="/"),
+             "sys/fs/cgroup/cgroup.controllers": "cpu memory\n"}
+    for depth, (quota, mem) in enumerate(zip(chain, mems, strict=False)):
+        directory = "/".join(["sys/fs/cgroup", *names[:depth]])
+        files[f"{directory}/cpu.max"] = f"{quota if quota else 'max'} 100000\n"
+        files[f"{directory}/memory.max"] = f"{mem if mem else 'max'}\n"
+    lim = read_limits(root=tree(root, files), environ={}, affinity=1024)
+    quotas = [q / 100_000 for q in chain if q]
+    limits = [m for m in mems[:len(chain)] if m]
+    assert lim.cpu_limit == (min(quotas) if quotas else None)
+    assert lim.memory_limit_bytes == (min(limits) if limits else None)
