@@ -70,12 +70,21 @@ def running_containers(project: Project, *, all_init: bool = False) -> Iterator[
 def has_request(container: Mapping[str, Any], resource: str) -> bool:
     """Whether a request is written, or a limit Kubernetes copies into it (values that do not
     parse, e.g. templates, count as written)."""
+    if _templated_resources(container):
+        return True
     return any(dig(container, "resources", field, resource) is not None
                for field in ("requests", "limits"))
 
 
 def has_limit(container: Mapping[str, Any], resource: str) -> bool:
-    return dig(container, "resources", "limits", resource) is not None
+    return _templated_resources(container) or dig(
+        container, "resources", "limits", resource) is not None
+
+
+def _templated_resources(container: Mapping[str, Any]) -> bool:
+    """``resources: ${RESOURCES}`` and the like: filled in at deploy time, so not missing."""
+    value = container.get("resources")
+    return isinstance(value, str) and bool(value.strip())
 
 
 # -- indexes -------------------------------------------------------------------------------------

@@ -252,3 +252,24 @@ def test_pf514_probe_port_not_exposed(tmp_path: Path, manifest: str,
                                       expected: list[int]) -> None:
     found = hits(tmp_path, {"k8s.yaml": manifest}, "PF514")
     assert found == [("k8s.yaml", n) for n in expected]
+
+
+def test_pf512_safe_fix_inside_a_list_keeps_comments(tmp_path: Path) -> None:
+    manifest = """\
+# app manifests
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: web}
+    spec:
+      containers:
+        - name: app
+          image: registry.example/web:1
+          livenessProbe:   # keep me
+            httpGet: {path: /livez, port: 8000}
+"""
+    result = check_files(tmp_path, {"k8s.yaml": manifest}, ("PF512",))
+    (outcome,) = plan_fixes(result.findings)
+    assert outcome.after == manifest + "            timeoutSeconds: 3\n"

@@ -112,6 +112,7 @@ def _ns(manifest: str, namespace: str) -> str:
     (deploy("resources:\n  limits: {cpu: 500m}\n"), []),  # the request defaults to the limit
     (deploy('resources:\n  requests: {cpu: "{{ .Values.cpu }}"}\n'), []),  # templated: written
     (deploy("resources: {}\n"), [12]),
+    (deploy("resources: ${RESOURCES}\n"), []),  # filled in at deploy time
     (_ns(deploy(), "shop") + LIMIT_RANGE % "shop", []),
     (_ns(deploy(), "shop") + LIMIT_RANGE % "other", [10]),
     (TWO_CONTAINERS, [8, 17]),  # native sidecar and 2nd container; plain init container skipped
