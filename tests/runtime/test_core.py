@@ -190,3 +190,12 @@ def test_every_module_imports_without_its_framework_loaded(module: str) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout.strip()
     assert out == "False"  # adapters import their framework lazily
+
+
+def test_public_names_resolve_lazily() -> None:
+    from podfit import runtime
+
+    for name in runtime.__all__:
+        assert getattr(runtime, name) is not None, name
+    with pytest.raises(AttributeError):
+        _ = runtime.nothing_here

@@ -21,6 +21,7 @@ from tests.runtime.harness import (
     get,
     gunicorn_cmd,
     serve,
+    uvicorn_cmd,
 )
 
 COUNT = "http_server_request_duration_seconds_count"
@@ -82,7 +83,8 @@ def test_fastapi_route_template() -> None:
 @pytest.mark.real
 def test_django_under_gunicorn(tmp_path: Path) -> None:
     port, health = free_port(), free_port()
-    env = {"PODFIT_HEALTH_PORT": str(health), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "m")}
+    env = {"PODFIT_HEALTH_PORT": str(health), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "m"),
+           "PODFIT_DRAIN_SECONDS": "0"}
     with serve(gunicorn_cmd(port, "-w", "2", "django_app:application"), env,
                tmp_path / "d.log", port, health_port=health, ready_path="/items/1/") as srv:
         assert get(port, "/items/42/") == (200, b'{"pk": 42}')
@@ -91,6 +93,21 @@ def test_django_under_gunicorn(tmp_path: Path) -> None:
                           r'http_route="/items/<int:pk>/"[^}]*\} (\S+)', metrics)
         assert match is not None
         assert float(match.group(1)) == 2.0  # the readiness wait and our request
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.proc.wait(30)
+
+
+@pytest.mark.real
+def test_django_asgi_under_the_podfit_uvicorn_runner(tmp_path: Path) -> None:
+    port = free_port()
+    cmd = uvicorn_cmd(port, "django_app:asgi_application")
+    with serve(cmd, {"PODFIT_DRAIN_SECONDS": "0"}, tmp_path / "u.log", port,
+               ready_path="/items/1/") as srv:
+        assert get(port, "/items/5/") == (200, b'{"pk": 5}')
+        assert get(port, "/readyz")[0] == 200
+        metrics = get(port, "/metrics")[1].decode()
+        assert re.search(r'http_server_request_duration_seconds_count\{[^}]*'
+                         r'http_route="/items/<int:pk>/"[^}]*\} 2.0', metrics), metrics
         srv.proc.send_signal(signal.SIGTERM)
         srv.proc.wait(30)
 

@@ -87,7 +87,8 @@ def test_gunicorn_metrics_count_every_request_across_recycled_workers(tmp_path: 
     mdir = tmp_path / "prom"
     mdir.mkdir()
     (mdir / "counter_99999.db").write_bytes(b"stale from a previous container run")
-    env = {"PODFIT_HEALTH_PORT": str(health), "PROMETHEUS_MULTIPROC_DIR": str(mdir)}
+    env = {"PODFIT_HEALTH_PORT": str(health), "PROMETHEUS_MULTIPROC_DIR": str(mdir),
+           "PODFIT_DRAIN_SECONDS": "0"}
     sent, pids = 0, set()
     with serve(gunicorn_cmd(port, "-w", "4", "--max-requests", "15", "wsgi_app:app"), env,
                tmp_path / "g.log", port, health_port=health, ready_path="/livez") as srv:

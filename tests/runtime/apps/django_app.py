@@ -18,6 +18,10 @@ def item(request: HttpRequest, pk: int) -> JsonResponse:
 
 urlpatterns = [path("items/<int:pk>/", item)]
 
-from podfit.runtime.integrations.django import get_wsgi_application  # noqa: E402
+from podfit.runtime.integrations.django import (  # noqa: E402  # settings must come first
+    get_asgi_application,
+    get_wsgi_application,
+)
 
 application = get_wsgi_application()
+asgi_application = get_asgi_application()
