@@ -27,9 +27,10 @@ container). Output is unchanged apart from arriving at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
-from podfit.check.project import Project
+from podfit.check.facts_servers import container_name, yaml_path
+from podfit.check.project import EffectiveServer, Project, Workload
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit, YamlEdit
 
@@ -38,36 +39,62 @@ RULE = Rule(code="PF701", name="python-unbuffered-unset", severity=Severity.WARN
             category=Category.MONITORING, fix=FixSafety.SAFE)
 
 
+def _flag_u(server: EffectiveServer | None) -> bool:
+    """``python -u …``: unbuffered without the variable."""
+    if server is None or server.command.kind != "python":
+        return False
+    for arg in server.command.argv[1:]:
+        if not arg.startswith("-"):
+            return False
+        if arg == "-u" or (not arg.startswith("--") and arg[1:].isalpha() and "u" in arg[1:]):
+            return True
+    return False
+
+
+def _set_in_container(workload: Workload, server: EffectiveServer) -> bool:
+    if server.env.get("PYTHONUNBUFFERED"):
+        return True
+    for item in workload.container.get("env") or []:
+        if isinstance(item, Mapping) and item.get("name") == "PYTHONUNBUFFERED" and \
+                item.get("valueFrom") is not None:
+            return True  # from a ConfigMap or Secret: set, value unknown
+    return False
+
+
 def check(project: Project) -> Iterator[Hit]:
-    linked = set()
+    covered: dict[str, bool] = {}  # Dockerfile -> every container running it sets the variable
     for workload in project.workloads():
         server = project.server_for(workload)
         if server is None or server.command.kind == "other":
             continue  # only containers known to run Python
+        done = _set_in_container(workload, server) or _flag_u(server)
         if server.dockerfile is not None:
-            linked.add(server.dockerfile.path)
-        if server.env.get("PYTHONUNBUFFERED"):
-            continue
-        if server.dockerfile is not None:
+            path = server.dockerfile.path
+            covered[path] = covered.get(path, True) and done
             continue  # reported once, on the Dockerfile, below
-        container = workload.container
+        if done or "envFrom" in workload.container:
+            continue
         fix = Fix("add PYTHONUNBUFFERED=1 to the container's env", FixSafety.SAFE,
-                  yaml_edits=(YamlEdit(workload.obj.document, workload.ref.path if
-                                       workload.obj.list_item is None else
-                                       ("items", workload.obj.list_item, *workload.ref.path),
-                                       "env", {"name": "PYTHONUNBUFFERED", "value": "1"},
+                  yaml_edits=(YamlEdit(workload.obj.document, yaml_path(workload), "env",
+                                       {"name": "PYTHONUNBUFFERED", "value": "1"},
                                        "append"),))
         yield Hit(workload.obj.path, workload.line_of("env", "image"),
-                  f"container '{container.get('name', '?')}' runs {server.command.kind} "
+                  f"container '{container_name(workload)}' runs {server.command.kind} "
                   "without PYTHONUNBUFFERED=1", fix=fix)
     for doc in project.dockerfiles:
         stage = doc.final_stage
+        if stage is None or covered.get(doc.path) is True:
+            continue
         server = project.server_for_dockerfile(doc)
-        is_python = "python" in doc.base_image(stage).lower() if stage else False
-        if stage is None or not (is_python or (server and server.command.kind != "other")):
+        is_python = "python" in doc.base_image(stage).lower()
+        if not (is_python or (server and server.command.kind != "other")) or _flag_u(server):
             continue
         if doc.stage_env(stage).get("PYTHONUNBUFFERED"):
             continue
-        fix = Fix("add ENV PYTHONUNBUFFERED=1 after FROM", FixSafety.SAFE, text_edits=(
-            TextEdit(stage.line + 1, 0, stage.line + 1, 0, "ENV PYTHONUNBUFFERED=1\n"),))
+        lines = doc.text.splitlines()
+        at_end = stage.line >= len(lines) and not doc.text.endswith("\n")
+        edit = TextEdit(stage.line, len(lines[-1]), stage.line, len(lines[-1]),
+                        "\nENV PYTHONUNBUFFERED=1") if at_end else TextEdit(
+            stage.line + 1, 0, stage.line + 1, 0, "ENV PYTHONUNBUFFERED=1\n")
+        fix = Fix("add ENV PYTHONUNBUFFERED=1 after FROM", FixSafety.SAFE, text_edits=(edit,))
         yield Hit(doc.path, stage.line, "final stage does not set PYTHONUNBUFFERED=1", fix=fix)

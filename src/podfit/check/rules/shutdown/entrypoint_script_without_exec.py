@@ -74,9 +74,11 @@ def _script_of(project: Project, argv: list[str]) -> ShellScript | None:
 
 
 def _starts_server(command: str) -> str | None:
-    if "$@" in command or "$*" in command:
+    parts = [p.strip() for p in re.split(r"&&|\|\||;", command) if p.strip()]
+    last = _CASE_LABEL.sub("", parts[-1]) if parts else ""
+    if "$@" in last or "$*" in last:
         return '"$@"'
-    parsed = parse_server_command(split_shell(command))
+    parsed = parse_server_command(split_shell(last))
     return parsed.kind if parsed is not None and parsed.kind in PYTHON_KINDS else None
 
 
