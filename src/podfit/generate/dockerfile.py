@@ -26,10 +26,22 @@ PIP_CACHE = "--mount=type=cache,target=/root/.cache/pip"
 
 #: Turn Pipfile.lock's "default" section into hashed requirement lines, with no tool installed.
 PIPFILE_LOCK = (
-    "python3 -c 'import json,sys; d=json.load(open(\"Pipfile.lock\"))[\"default\"]; "
-    "print(\"\\n\".join(n+v[\"version\"]+\"\".join(\" --hash=\"+h for h in v.get(\"hashes\",[]))"
-    "+(\" ; \"+v[\"markers\"] if v.get(\"markers\") else \"\") for n,v in d.items() "
+    "python3 -c 'import json; d=json.load(open(\"Pipfile.lock\"))[\"default\"]; "
+    "print(\"\\n\".join(n+v[\"version\"]+(\" ; \"+v[\"markers\"] if v.get(\"markers\") "
+    "else \"\")+\"\".join(\" --hash=\"+h for h in v.get(\"hashes\",[])) for n,v in d.items() "
     "if \"version\" in v))' > /tmp/requirements.txt"
+)
+#: poetry.lock's main group as hashed requirement lines: no Poetry (and its ~40 packages) in
+#: the build. Lock format 2.1 has ``groups``; older locks have ``category``.
+POETRY_LOCK = (
+    "python3 -c 'import sys; "
+    "t=__import__(\"tomllib\") if sys.version_info>=(3,11) else __import__(\"pip._vendor.tomli\","
+    "fromlist=[\"x\"]); ps=t.load(open(\"poetry.lock\",\"rb\"))[\"package\"]; "
+    "mk=lambda m: m if isinstance(m,str) else (m or {}).get(\"main\"); "
+    "print(\"\\n\".join(p[\"name\"]+\"==\"+p[\"version\"]+(\" ; \"+mk(p.get(\"markers\")) "
+    "if mk(p.get(\"markers\")) else \"\")+\"\".join(\" --hash=\"+f[\"hash\"] for f in "
+    "p.get(\"files\",[])) for p in ps if \"main\" in p.get(\"groups\",[p.get(\"category\","
+    "\"main\")])))' > /tmp/requirements.txt"
 )
 PYPROJECT_DEPS = (
     "python3 -c 'import sys; "
@@ -39,34 +51,20 @@ PYPROJECT_DEPS = (
 )
 
 
-def _dependency_steps(plan: Plan) -> tuple[str, list[str]]:
-    """Files the dependency layer needs, and the commands that write /tmp/requirements.txt."""
-    m = plan.manager
-    tool_venv = "python3 -m venv /opt/tools && /opt/tools/bin/pip install --quiet"
-    if m in ("requirements", "pip-tools"):
-        return "requirements*.txt", ["cp requirements.txt /tmp/requirements.txt"]
-    if m == "pyproject":
-        return "pyproject.toml", [PYPROJECT_DEPS]
-    if m == "pipenv":
-        return "Pipfile Pipfile.lock", [PIPFILE_LOCK]
-    if m == "uv":
-        return "pyproject.toml uv.lock", [
-            f"{tool_venv} uv",
-            "/opt/tools/bin/uv export --frozen --no-dev --no-emit-project "
-            "--no-emit-workspace --format requirements-txt -o /tmp/requirements.txt",
-        ]
-    if m == "poetry":
-        return "pyproject.toml poetry.lock", [
-            f"{tool_venv} 'poetry>=2,<3' 'poetry-plugin-export>=1.8'",
-            "/opt/tools/bin/poetry export --only main --format requirements.txt "
-            "--output /tmp/requirements.txt",
-        ]
-    if m == "pdm":
-        return "pyproject.toml pdm.lock", [
-            f"{tool_venv} 'pdm>=2.12'",
-            "/opt/tools/bin/pdm export --prod --format requirements --output /tmp/requirements.txt",
-        ]
-    raise AssertionError(m)
+#: manager -> (exporter packages for a build-only tool venv, files, export command)
+EXPORTERS = {
+    "requirements": ("", "requirements*.txt", "cp requirements.txt /tmp/requirements.txt"),
+    "pip-tools": ("", "requirements*.txt", "cp requirements.txt /tmp/requirements.txt"),
+    "pyproject": ("", "pyproject.toml", PYPROJECT_DEPS),
+    "pipenv": ("", "Pipfile Pipfile.lock", PIPFILE_LOCK),
+    "uv": ("'uv>=0.5'", "pyproject.toml uv.lock",
+           "/opt/tools/bin/uv export --frozen --no-dev --no-emit-project --no-emit-workspace "
+           "--format requirements-txt -o /tmp/requirements.txt"),
+    "poetry": ("", "poetry.lock", POETRY_LOCK),
+    "pdm": ("'pdm>=2.12'", "pyproject.toml pdm.lock",
+            "/opt/tools/bin/pdm export --prod --format requirements "
+            "--output /tmp/requirements.txt"),
+}
 
 
 def _apt(packages: tuple[str, ...], alpine: bool) -> str:
@@ -81,7 +79,7 @@ def _apt(packages: tuple[str, ...], alpine: bool) -> str:
 def render_dockerfile(plan: Plan) -> str:
     alpine = plan.base == "alpine"
     distroless = plan.base == "distroless"
-    files, export = _dependency_steps(plan)
+    tools, files, export = EXPORTERS[plan.manager]
     workload = plan.web or plan.worker
     assert workload is not None
     lines = [
@@ -128,26 +126,34 @@ def render_dockerfile(plan: Plan) -> str:
                 " && apt-get clean && rm -rf /var/lib/apt/lists/*")
         else:
             lines.append(_apt(build_pkgs, alpine))
+    if tools:
+        lines += [
+            "# The lock file's own tool exports it to hashed requirements (build stage only).",
+            f"RUN {PIP_CACHE} {SECRETS} \\",
+            f"    {TRUST} \\",
+            f" && python3 -m venv /opt/tools && /opt/tools/bin/pip install --quiet {tools}",
+        ]
     lines += [
         "RUN python3 -m venv /opt/venv",
         "ENV PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv",
         "WORKDIR /build",
         "# Only the dependency files: this layer survives every source-only change.",
-        "# wheels/ (optional) holds local wheels, e.g. podfit before a PyPI release.",
-        f"COPY {files} wheels* ./",
+        f"COPY {files} ./",
         f"RUN {PIP_CACHE} {SECRETS} \\",
         f"    {TRUST} \\",
     ]
-    lines += [f" && {step} \\" for step in export]
+    lines.append(f" && {export} \\")
     lines += [
-        " && pip install --find-links /build -r /tmp/requirements.txt",
+        " && pip install -r /tmp/requirements.txt",
         "# podfit.runtime: workers from the pod's limits, probes, drain, metrics, JSON logs.",
         "# It needs only the standard library and prometheus-client, hence --no-deps.",
+        "# wheels/ (optional) holds local wheels, e.g. podfit before its PyPI release.",
+        f"COPY {files.split()[-1]} wheels* /build/wheels/",
         f"ARG PODFIT_RUNTIME={plan.podfit_runtime}",
         f"RUN {PIP_CACHE} {SECRETS} \\",
         f"    {TRUST} \\",
-        " && pip install --find-links /build --no-deps \"$PODFIT_RUNTIME\" \\",
-        " && pip install --find-links /build 'prometheus-client>=0.20' \\",
+        " && pip install --find-links /build/wheels --no-deps \"$PODFIT_RUNTIME\" \\",
+        " && pip install --find-links /build/wheels 'prometheus-client>=0.20' \\",
         " && pip uninstall --yes --quiet pip \\",
         " && python3 -m compileall -q -j 0 /opt/venv",
         "COPY . /app",

@@ -7,8 +7,6 @@ import copy
 import re
 from typing import Any
 
-import yaml
-
 from podfit.generate import manifests
 from podfit.generate.plan import Plan, Workload
 
@@ -16,7 +14,9 @@ CHART_DIR = "deploy/chart"
 
 
 def _dump(obj: Any) -> str:
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=100)
+    from podfit.generate.render import dump_yaml
+
+    return dump_yaml(obj)
 
 
 def _values(plan: Plan) -> dict[str, Any]:

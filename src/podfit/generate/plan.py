@@ -214,8 +214,9 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
     decide("name", name, "--name" if opts.name else "project name from pyproject.toml or the "
            "directory, as a DNS-1123 label")
     decide("deps", facts.deps.manager, facts.deps.manager_reason)
-    python = facts.deps.python_version
-    decide("python", python, facts.deps.python_reason)
+    python = str(opts.python or facts.deps.python_version)
+    decide("python", python, "set with --python or [tool.podfit] python" if opts.python
+           else facts.deps.python_reason)
     if python not in SUPPORTED_PYTHONS:
         raise UsageError(f"unsupported Python {python}", "pass --python")
 

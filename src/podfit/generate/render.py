@@ -17,8 +17,15 @@ K8S_DIR = "deploy/k8s"
 HEADER = "# Written by `podfit init`; `podfit init --explain` gives the reason for each value.\n"
 
 
+class _Dumper(yaml.SafeDumper):
+    """No ``&id001`` anchors: shared dicts (labels, selectors) are written out each time."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump_yaml(obj: Any) -> str:
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=100)
+    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=100)
 
 
 def kustomization(plan: Plan, resources: list[str]) -> dict[str, Any]:
