@@ -114,9 +114,11 @@ def copied_from(doc: DockerfileDoc, stages: list[Stage]) -> list[Stage]:
         for ins in stage.instructions:
             source = ins.flag("from") if ins.cmd == "COPY" else None
             other = doc.stage_by_name(doc.resolve(source)) if source else None
-            if other is not None and other not in found and other not in stages:
-                found.append(other)
-    return found
+            while other is not None and other not in found and other not in stages:
+                found.append(other)  # and the stages it is built FROM
+                parent = doc.stage_by_name(doc.resolve(other.image))
+                other = parent if parent is not None and parent.index < other.index else None
+    return sorted(found, key=lambda s: s.index)
 
 
 def build_env(doc: DockerfileDoc, stage: Stage) -> dict[str, str]:
@@ -141,14 +143,26 @@ def truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() not in {"", "0", "false", "no", "off"}
 
 
+#: Options that take a value and may come before a subcommand (``apt-get -o X install``).
+_GLOBAL_VALUE_OPTS = frozenset({"-o", "--option", "-c", "--config-file", "-t",
+                                "--target-release", "--directory", "--project", "--cache-dir",
+                                "--python", "-p", "--index-url", "-i", "--log", "-X",
+                                "--repository", "--root"})
+
+
 def subcommand_args(cmd: Command, tool: str, sub: str) -> list[str] | None:
-    """Words after ``tool … sub`` (options may come between), else ``None``."""
+    """Words after ``tool … sub`` (global options may come between), else ``None``."""
     if cmd.head != tool:
         return None
+    skip = False
     for index, word in enumerate(cmd.argv[1:], start=1):
-        if word == sub:
+        if skip:
+            skip = False
+        elif word == sub:
             return [*cmd.argv[1:index], *cmd.argv[index + 1:]]
-        if not word.startswith("-"):
+        elif word.startswith("-"):
+            skip = word in _GLOBAL_VALUE_OPTS
+        else:
             return None
     return None
 
@@ -183,6 +197,28 @@ def package_words(args: list[str], value_options: frozenset[str] = frozenset()) 
         else:
             words.append(word)
     return words
+
+
+def os_removals(cmd: Command) -> list[str] | None:
+    """Packages (or apk virtual groups) of ``apk del``/``apt-get purge|remove``/``yum remove``."""
+    for tool, sub in (("apk", "del"), ("apt-get", "purge"), ("apt-get", "remove"),
+                      ("apt", "purge"), ("apt", "remove"), ("yum", "remove"),
+                      ("dnf", "remove"), ("microdnf", "remove")):
+        args = subcommand_args(cmd, tool, sub)
+        if args is not None:
+            return package_words(args, _GLOBAL_VALUE_OPTS)
+    return None
+
+
+def apk_virtual(cmd: Command) -> str | None:
+    """The ``--virtual NAME`` (``-t NAME``) group of an ``apk add``."""
+    args = subcommand_args(cmd, "apk", "add") or []
+    for index, word in enumerate(args):
+        if word in {"--virtual", "-t"} and index + 1 < len(args):
+            return args[index + 1]
+        if word.startswith("--virtual="):
+            return word.partition("=")[2]
+    return None
 
 
 def os_packages(cmd: Command) -> list[str] | None:

@@ -113,6 +113,12 @@ def test_pf103_alpine_native_dependencies(tmp_path: Path, files: dict[str, str],
     # heredoc
     ("FROM python:3.12-slim\nRUN <<EOF\napt-get update\napt-get install -y gcc\nEOF\n", [2]),
     ("FROM python:3.12-slim\nRUN echo gcc\n", []),
+    # removed in the same RUN: not shipped
+    ("FROM python:3.12-alpine\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev \\\n"
+     "    && pip install --no-cache-dir -r r.txt && apk del .build-deps\n", []),
+    ("FROM python:3.12-slim\nRUN apt-get install -y gcc libpq-dev && pip install -r r.txt "
+     "&& apt-get purge -y --auto-remove gcc\n", [2]),
+    ("FROM python:3.12-slim\nRUN apt-get -o Acquire::Retries=3 install -y g++\n", [2]),
 ])
 def test_pf104_compilers_in_final_image(tmp_path: Path, dockerfile: str,
                                         expected: list[int]) -> None:
@@ -139,6 +145,9 @@ def test_pf104_compilers_in_final_image(tmp_path: Path, dockerfile: str,
     # per stage: the source is copied in another stage
     ("FROM python:3.12-slim AS a\nCOPY . .\nFROM python:3.12-slim\n"
      "COPY requirements.txt .\nRUN pip install -r requirements.txt\n", []),
+    ("FROM python:3.12-slim\nCOPY manage.py .\nRUN pip install -r requirements.txt\n", [2]),
+    ("FROM python:3.12-slim\nCOPY setup.py setup.cfg ./\nRUN pip install -r requirements.txt\n",
+     []),
     # continuation lines
     ("FROM python:3.12-slim\nCOPY . /app\nRUN python -m pip install \\\n    -r /app/req.txt\n",
      [2]),
@@ -166,6 +175,8 @@ def test_pf105_source_before_dependencies(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nRUN --mount=type=bind,source=r.txt,target=/r.txt "
      "pip install -r /r.txt\n", [2]),
     ("FROM python:3.12-slim\nRUN pip install -r r.txt && rm -rf /root/.cache/pip\n", []),
+    # options before the subcommand
+    ("FROM python:3.12-slim\nRUN uv --directory /app sync --frozen\n", [2]),
     # builder stages do not ship their cache
     ("FROM python:3.12-slim AS build\nRUN pip install -r r.txt\nFROM python:3.12-slim\n"
      "COPY --from=build /venv /venv\n", []),
@@ -278,6 +289,10 @@ def test_pf110_mergeable_run_layers(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nENV DJANGO_SECRET_KEY=\"\"\n", []),
     ("FROM python:3.12-slim\nENV PASSWORD_MIN_LENGTH=12\n", []),
     ("FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\n", []),
+    ("FROM python:3.12-slim\nENV TOKENIZERS_PARALLELISM=false\n", []),
+    ("FROM python:3.12-slim\nENV HF_TOKEN=hf_abc GHTOKEN=x\n", [2, 2]),
+    ("FROM python:3.12-slim\nARG CI_JOB_TOKEN=\"\"\n", [2]),
+    ("FROM python:3.12-slim\nENV AUTH_TOKEN_TTL=3600 SECRETS_DIR=/run/secrets\n", []),
     ("FROM python:3.12-slim\nENV \\\n  APP=1 \\\n  SECRET_KEY=dev\n", [2]),
 ])
 def test_pf111_secret_in_env_or_arg(tmp_path: Path, dockerfile: str,
@@ -297,6 +312,21 @@ def test_pf111_secret_in_env_or_arg(tmp_path: Path, dockerfile: str,
 def test_pf112_add_instead_of_copy(tmp_path: Path, dockerfile: str,
                                    expected: list[int]) -> None:
     assert _df(tmp_path, dockerfile, "PF112") == expected
+
+
+def test_pf117_entrypoint_script(tmp_path: Path) -> None:
+    files = {"Dockerfile": "FROM python:3.12-slim\nCOPY entrypoint.sh /\n"
+             "ENTRYPOINT [\"/entrypoint.sh\"]\n",
+             "entrypoint.sh": "#!/bin/sh\nset -e\npython manage.py migrate\n"
+             "exec poetry run gunicorn app:app\n"}
+    assert hits(tmp_path / "a", files, "PF117") == [("entrypoint.sh", 4)]
+    files["entrypoint.sh"] = "#!/bin/sh\nexec gunicorn app:app\n"
+    assert hits(tmp_path / "b", files, "PF117") == []
+
+
+def test_pf102_suggests_the_slim_variant(tmp_path: Path) -> None:
+    result = check_files(tmp_path, {"Dockerfile": "FROM python:3.12-bookworm\n"}, ("PF102",))
+    assert "'python:3.12-slim-bookworm'" in result.findings[0].message
 
 
 def test_pf113_context_not_ignored(tmp_path: Path) -> None:
@@ -365,6 +395,9 @@ def test_pf115_dont_write_bytecode(tmp_path: Path, dockerfile: str,
      "COPY --from=build /app/.venv /app/.venv\n", [2]),
     ("FROM python:3.12-slim AS build\nRUN uv sync --no-cache\nFROM python:3.12-slim\n"
      "COPY --from=build /app/.venv /app/.venv\nRUN python -m compileall /app/.venv\n", []),
+    # the copied builder is built FROM a stage that installed
+    ("FROM python:3.12-slim AS deps\nRUN uv sync --no-cache\nFROM deps AS build\nRUN true\n"
+     "FROM python:3.12-slim\nCOPY --from=build /app /app\n", [2]),
     # a builder that is not copied from does not count
     ("FROM python:3.12-slim AS test\nRUN uv sync --no-cache\nFROM python:3.12-slim\n", []),
     ("FROM python:3.12-slim\nRUN pip install --no-cache-dir --no-compile -r r.txt\n", [2]),
@@ -382,6 +415,8 @@ def test_pf116_dependencies_without_bytecode(tmp_path: Path, dockerfile: str,
      [3]),
     ("FROM python:3.12-slim\nCMD [\"sh\", \"-c\", \"exec pdm run gunicorn app:app\"]\n", [2]),
     ("FROM python:3.12-slim\nCMD [\"gunicorn\", \"app:app\"]\n", []),
+    ("FROM python:3.12-slim\nCMD [\"uv\", \"run\", \"--frozen\", \"gunicorn\", \"app:app\"]\n",
+     [2]),
     ("FROM python:3.12-slim\nRUN uv run python -m compileall .\nCMD [\"python\", \"app.py\"]\n",
      []),
     ("FROM python:3.12-slim AS dev\nCMD [\"uv\", \"run\", \"app\"]\nFROM python:3.12-slim\n"

@@ -1,7 +1,8 @@
 """## What it does
 Reports compilers and build dependencies (`gcc`, `g++`, `build-essential`, `build-base`,
 `musl-dev`, `*-dev`/`*-devel` header packages…) installed with apt, apk, yum or dnf in a stage
-whose layers end up in the final image.
+whose layers end up in the final image, unless the same `RUN` removes them again
+(`apk add --virtual .build-deps … && apk del .build-deps`, `apt-get purge`).
 
 ## Why is this bad?
 Compilers and headers are needed to *build* wheels, not to run them. In the runtime image they
@@ -39,7 +40,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.facts_images import COMPILERS, commands, image_stages, os_packages
+from podfit.check.facts_images import (
+    COMPILERS,
+    apk_virtual,
+    commands,
+    image_stages,
+    os_packages,
+    os_removals,
+)
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -57,15 +65,19 @@ def check(project: Project) -> Iterator[Hit]:
     for doc in project.dockerfiles:
         for stage in image_stages(doc):
             for ins in stage.instructions:
-                found: list[str] = []
+                found: dict[str, str | None] = {}  # package -> apk virtual group
+                removed: set[str] = set()
                 for cmd in commands(ins):
+                    removed.update(os_removals(cmd) or [])
                     for package in os_packages(cmd) or []:
                         name = re.split(r"[=<>~]", package, maxsplit=1)[0]
-                        if (name in COMPILERS or _DEV.match(name)) and name not in _NOT_BUILD \
-                                and name not in found:
-                            found.append(name)
-                if found:
+                        if (name in COMPILERS or _DEV.match(name)) and name not in _NOT_BUILD:
+                            found.setdefault(name, apk_virtual(cmd))
+                # removed in the same RUN (apk del .build-deps, apt-get purge gcc): not shipped
+                kept = [n for n, group in found.items() if n not in removed and group not in
+                        removed]
+                if kept:
                     yield Hit(doc.path, ins.line,
-                              f"the final image installs build tools ({', '.join(found)}); "
+                              f"the final image installs build tools ({', '.join(kept)}); "
                               "build in a separate stage and copy only the result (install the "
                               "runtime libraries, not the -dev packages)")

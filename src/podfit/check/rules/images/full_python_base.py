@@ -51,8 +51,8 @@ def slim_variant(image: str) -> str:
     """``python:3.12`` → ``python:3.12-slim``; ``python:3.12-bookworm`` →
     ``python:3.12-slim-bookworm``."""
     name, _, tag = image.rpartition(":")
-    if not name:
-        return f"{image}:3-slim"
+    if not name or tag == "latest":
+        return f"{name or image}:slim"
     version, dash, distro = tag.partition("-")
     return f"{name}:{version}-slim{dash}{distro}"
 

@@ -1,6 +1,7 @@
 """## What it does
 Reports a final image whose command starts the app through `uv run`, `poetry run`,
-`pipenv run`, `pdm run`, `hatch run` or `rye run`.
+`pipenv run`, `pdm run`, `hatch run` or `rye run` — in `CMD`/`ENTRYPOINT`, or as the last
+command of the entrypoint script they run.
 
 ## Why is this bad?
 These runners resolve the project at every start: `uv run` checks (and may re-sync) the lock
@@ -39,7 +40,7 @@ from collections.abc import Iterator
 
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
-from podfit.check.servers import parse_server_command
+from podfit.check.servers import parse_server_command, split_shell
 from podfit.core.models import Severity
 
 RULE = Rule(code="PF117", name="package-runner-at-runtime", severity=Severity.WARNING,
@@ -52,15 +53,22 @@ _RUNNERS = ("uv run", "poetry run", "pipenv run", "pdm run", "hatch run", "rye r
 def check(project: Project) -> Iterator[Hit]:
     for doc in project.dockerfiles:
         argv, instruction = project.image_command(doc)
-        command = parse_server_command(argv) if argv else None
-        if command is None or instruction is None:
+        if not argv or instruction is None:
             continue
-        runner = next((w for w in command.wrapped_by if w in _RUNNERS), None)
-        if runner is None:
+        path, line = doc.path, instruction.line
+        script = project.script(argv[0])
+        if script is not None and script.last_command is not None:
+            # an entrypoint script: judge the command it ends with
+            line, text = script.last_command
+            path, argv = script.path, split_shell(text)
+        command = parse_server_command(argv)
+        runner = next((w for w in command.wrapped_by if w in _RUNNERS), None) if command else None
+        if command is None or runner is None:
             continue
-        target = " ".join(command.argv[:3]) or "the app"
-        yield Hit(doc.path, instruction.line,
-                  f"the image starts '{target}' through '{runner}', which resolves the "
+        program = next((a for a in command.argv if not a.startswith("-")), "the app")
+        where = "the image" if path == doc.path else path
+        yield Hit(path, line,
+                  f"{where} starts '{program}' through '{runner}', which resolves the "
                   "environment at every start (slower starts, writes to the filesystem, an "
-                  "extra process); install at build time and run the virtualenv's "
-                  f"'{command.argv[0] if command.argv else 'executable'}' directly")
+                  f"extra process); install at build time and run '{program}' from the "
+                  "virtualenv directly")

@@ -1,14 +1,15 @@
 """## What it does
-Reports `ENV` and `ARG` instructions that carry a secret: a variable named like one
-(`*PASSWORD*`, `*PASSWD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`, `*PRIVATE_KEY*`,
-`*ACCESS_KEY*`, `*CREDENTIALS*`) with a value (an `ARG` also without one: it is meant to be
-passed with `--build-arg`), or any value that is a URL with a password (`https://user:pass@…`,
-e.g. `PIP_INDEX_URL`, `PIP_EXTRA_INDEX_URL`, `UV_INDEX_URL`, `DATABASE_URL`).
+Reports `ENV` and `ARG` instructions that carry a secret: a variable named like one — a
+word (between `_`) ending in `PASSWORD`, `PASSWD`, `PASSPHRASE`, `SECRET`, `TOKEN`, `APIKEY`
+or `CREDENTIALS`, or the words `API_KEY`, `PRIVATE_KEY`, `ACCESS_KEY`, `SECRET_KEY`… — with
+a value (an `ARG` also without one: it is meant to be passed with `--build-arg`), or any
+value that is a URL with a password (`https://user:pass@…`, e.g. `PIP_INDEX_URL`,
+`PIP_EXTRA_INDEX_URL`, `UV_INDEX_URL`, `DATABASE_URL`).
 
 Names that *point to* a secret are not reported: a last word of `FILE`, `PATH`, `DIR`, `URL`,
 `URI`, `ENDPOINT`, `NAME`, `HOST`, `PORT`, `HEADER`, `TYPE`, `ID`, `LENGTH`, `TTL`… (e.g.
 `TOKEN_URL`, `SECRET_KEY_FILE=/run/secrets/key`), nor values that are absolute paths, nor an
-`ENV` with an empty value.
+`ENV` with an empty value, nor words that merely start like one (`TOKENIZERS_PARALLELISM`).
 
 ## Why is this bad?
 `ENV` values are stored in the image config: anyone who can pull the image reads them with
@@ -36,6 +37,7 @@ No automatic fix: the secret must be passed to the build another way (`docker bu
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -49,8 +51,11 @@ RULE = Rule(code="PF111", name="secret-in-env-or-arg", severity=Severity.ERROR,
             summary="A secret is passed with ENV or ARG and stored in the image.",
             category=Category.IMAGES)
 
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|"
-                          r"CREDENTIALS")
+#: Words of a variable name (split at ``_``) that name a secret; a word may carry a prefix
+#: (``DBPASSWORD``, ``GHTOKEN``) but not a suffix (``TOKENIZERS_PARALLELISM`` is not one).
+_SECRET_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIALS")
+_SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"),
+                 ("AUTH", "KEY"), ("SIGNING", "KEY"), ("ENCRYPTION", "KEY")}
 _POINTER = frozenset({"FILE", "PATH", "DIR", "URL", "URI", "ENDPOINT", "NAME", "HOST", "PORT",
                       "HEADER", "TYPE", "ID", "LENGTH", "TTL", "EXPIRY", "EXPIRES", "TIMEOUT",
                       "LIFETIME", "ENABLED", "REF", "ARN", "KEYS", "FIELD", "PREFIX", "SUFFIX"})
@@ -61,14 +66,19 @@ def _secret(name: str, value: str | None, is_arg: bool) -> str | None:
     """Why ``name=value`` is a secret, or ``None``."""
     if value and _URL_PASSWORD.search(value):
         return "a URL with a password"
-    upper = name.upper()
-    if not _SECRET_NAME.search(upper) or upper.rsplit("_", 1)[-1] in _POINTER:
+    words = name.upper().split("_")
+    if not _names_secret(words) or words[-1] in _POINTER:
         return None
-    if value is None:
+    if not value:
         return "a secret build argument" if is_arg else None
-    if not value or value.startswith("/"):
+    if value.startswith("/"):
         return None
     return "a secret value"
+
+
+def _names_secret(words: list[str]) -> bool:
+    return any(w.endswith(_SECRET_WORDS) for w in words) or any(
+        pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 
 
 def check(project: Project) -> Iterator[Hit]:

@@ -1,5 +1,6 @@
 """## What it does
-Reports a stage that copies the whole project (`COPY . .`, `COPY src/ …`) *before* the `RUN`
+Reports a stage that copies the project's code (`COPY . .`, `COPY src/ …`, `COPY app.py …`)
+*before* the `RUN`
 that installs its dependencies (`pip install -r`, `poetry install`, `uv sync`, `pdm install`,
 `pipenv install`).
 
@@ -67,7 +68,7 @@ def _copies_source(ins: Instruction) -> str | None:
         return None  # staging the dependency files (with optional extras) is the right order
     for source in ins.args[:-1]:
         clean = source.rstrip("/").rstrip("*?")
-        if clean in {s.rstrip("/") for s in _SOURCE_DIRS} or (
+        if clean in {s.rstrip("/") for s in _SOURCE_DIRS} or clean.endswith(".py") or (
                 "." not in posixpath.basename(clean) and not _DEPENDENCY_FILE.search(clean)
                 and clean.count("/") <= 1 and not clean.startswith("$")
                 and posixpath.basename(clean) not in _NOT_SOURCE):
