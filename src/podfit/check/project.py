@@ -177,7 +177,11 @@ class Project:
             if args:
                 stage = doc.final_stage
                 entry = _last(stage, "ENTRYPOINT") if stage else None
-                argv = (entry.argv() if entry else []) + args
+                entry_argv = entry.argv() if entry else []
+                script = self.script(entry_argv[0]) if entry_argv else None
+                if script and script.last_command and "$@" in script.last_command[1]:
+                    entry_argv = []  # `exec "$@"`: the args are the command
+                argv = entry_argv + args
             else:
                 argv = image_argv
                 if instruction is not None:

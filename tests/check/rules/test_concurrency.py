@@ -351,3 +351,10 @@ def test_pf307_message_has_the_arithmetic(tmp_path: Path) -> None:
     assert "60Mi each that is 540Mi" in finding.message
     assert "512Mi" in finding.message
     assert "at most 7 workers" in finding.message
+
+
+def test_pf301_args_through_an_entrypoint_script(tmp_path: Path) -> None:
+    files = {K8S: deploy("          args: [gunicorn, -w, '9', 'app:app']", LIMIT_1CPU),
+             "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["/docker-entrypoint.sh"]\n',
+             "docker-entrypoint.sh": '#!/bin/sh\nset -e\nexec "$@"\n'}
+    assert hits(tmp_path, files, "PF301") == [(K8S, 13)]
