@@ -237,7 +237,9 @@ def base_is_python_full(image: str) -> bool:
     name, _, tag = image.split("@", 1)[0].rpartition(":")
     if not name:
         name, tag = image.split("@", 1)[0], "latest"
-    if posixpath.basename(name) != "python":
+    if posixpath.basename(name) == "uv" and tag.startswith("python"):
+        tag = tag.removeprefix("python")  # ghcr.io/astral-sh/uv:python3.12-bookworm
+    elif posixpath.basename(name) != "python":
         return False
     return not any(marker in tag for marker in SLIM_MARKERS) and "windows" not in tag
 

@@ -49,6 +49,9 @@ def _df(tmp_path: Path, dockerfile: str, code: str, **extra: str) -> list[int]:
     ("FROM python:${PY}\n", []),  # unknown: not judged
     ("FROM gcr.io/distroless/python3-debian12\n", []),
     ("FROM mypython:3.12\n", []),
+    ("FROM ghcr.io/astral-sh/uv:python3.12-bookworm\n", [1]),
+    ("FROM ghcr.io/astral-sh/uv:python3.12-bookworm-slim\n", []),
+    ("FROM ghcr.io/astral-sh/uv:0.5.4\n", []),
 ])
 def test_pf102_full_python_runtime_image(tmp_path: Path, dockerfile: str,
                                          expected: list[int]) -> None:
@@ -135,6 +138,7 @@ def test_pf104_compilers_in_final_image(tmp_path: Path, dockerfile: str,
      "COPY . .\n", []),
     ("FROM python:3.12-slim\nCOPY pyproject.toml uv.lock wheels* ./\nRUN uv sync --frozen\n"
      "COPY . /app\n", []),
+    ("FROM python:3.12-slim\nCOPY requirements/* ./\nRUN pip install -r prod.txt\n", []),
     ("FROM python:3.12-slim\nCOPY requirements/ requirements/\n"
      "RUN pip install -r requirements/prod.txt\nCOPY . .\n", []),
     # installing the project itself needs the source: not this rule
@@ -145,6 +149,10 @@ def test_pf104_compilers_in_final_image(tmp_path: Path, dockerfile: str,
     # per stage: the source is copied in another stage
     ("FROM python:3.12-slim AS a\nCOPY . .\nFROM python:3.12-slim\n"
      "COPY requirements.txt .\nRUN pip install -r requirements.txt\n", []),
+    # dependencies installed from bind mounts first, then the project: the uv pattern
+    ("FROM python:3.12-slim\nRUN --mount=type=bind,source=uv.lock,target=uv.lock \\\n"
+     "    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\\n"
+     "    uv sync --locked --no-install-project\nCOPY . /app\nRUN uv sync --locked\n", []),
     ("FROM python:3.12-slim\nCOPY manage.py .\nRUN pip install -r requirements.txt\n", [2]),
     ("FROM python:3.12-slim\nCOPY setup.py setup.cfg ./\nRUN pip install -r requirements.txt\n",
      []),
@@ -473,3 +481,11 @@ def test_messages_name_the_offending_values(tmp_path: Path) -> None:
     assert "'flask'" in text["PF107"]
     assert "gcc" in text["PF104"]
     assert "'uv run'" in text["PF117"]
+
+
+def test_pf106_names_the_cache_directory(tmp_path: Path) -> None:
+    files = {"Dockerfile": "FROM python:3.12-slim\nENV POETRY_CACHE_DIR=/tmp/poetry\n"
+             "RUN poetry install --only main\n"}
+    [finding] = check_files(tmp_path, files, ("PF106",)).findings
+    assert "'poetry install --only main'" in finding.message
+    assert "target=/tmp/poetry'" in finding.message

@@ -53,6 +53,8 @@ def slim_variant(image: str) -> str:
     name, _, tag = image.rpartition(":")
     if not name or tag == "latest":
         return f"{name or image}:slim"
+    if name.rsplit("/", 1)[-1] == "uv":
+        return f"{name}:{tag}-slim"  # uv's images put -slim last: python3.12-bookworm-slim
     version, dash, distro = tag.partition("-")
     return f"{name}:{version}-slim{dash}{distro}"
 

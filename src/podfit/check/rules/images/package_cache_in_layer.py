@@ -100,10 +100,20 @@ def check(project: Project) -> Iterator[Hit]:
                     continue
                 tool, cmd = offending[0]
                 option = "--no-cache-dir" if tool == "pip" else "--no-cache"
+                shown = " ".join(cmd.argv)
+                shown = shown if len(shown) <= 60 else shown[:59] + "…"
                 yield Hit(doc.path, ins.line,
-                          f"'{' '.join(cmd.argv[:3])}' keeps its download cache in the layer; "
-                          f"use 'RUN --mount=type=cache,target=/root/.cache/{tool}' or add "
+                          f"'{shown}' keeps its download cache in the layer; use 'RUN "
+                          f"--mount=type=cache,target={_cache_dir(tool, env)}' or add "
                           f"'{option}'", fix=_fix(doc, ins, offending))
+
+
+def _cache_dir(tool: str, env: dict[str, str]) -> str:
+    """Where ``tool`` caches as root, unless the environment moves it."""
+    variable = {"pip": "PIP_CACHE_DIR", "uv": "UV_CACHE_DIR", "poetry": "POETRY_CACHE_DIR"}[tool]
+    default = {"pip": "/root/.cache/pip", "uv": "/root/.cache/uv",
+               "poetry": "/root/.cache/pypoetry"}[tool]
+    return env.get(variable) or default
 
 
 def _fix(doc: DockerfileDoc, ins: Instruction, offending: list[tuple[str, Command]]) -> Fix | None:

@@ -67,7 +67,7 @@ def _copies_source(ins: Instruction) -> str | None:
     if any(_DEPENDENCY_FILE.search(s) for s in ins.args[:-1]):
         return None  # staging the dependency files (with optional extras) is the right order
     for source in ins.args[:-1]:
-        clean = source.rstrip("/").rstrip("*?")
+        clean = source.rstrip("/*?")
         if clean in {s.rstrip("/") for s in _SOURCE_DIRS} or clean.endswith(".py") or (
                 "." not in posixpath.basename(clean) and not _DEPENDENCY_FILE.search(clean)
                 and clean.count("/") <= 1 and not clean.startswith("$")
@@ -94,6 +94,8 @@ def check(project: Project) -> Iterator[Hit]:
                 source = _copies_source(ins)
                 if source is not None and copied is None:
                     copied = (ins, source)
+                elif ins.cmd == "RUN" and copied is None and _installs_dependencies(ins):
+                    break  # dependencies first (e.g. `uv sync --no-install-project`): fine
                 elif copied is not None and ins.cmd == "RUN" and _installs_dependencies(ins):
                     yield Hit(doc.path, copied[0].line,
                               f"'{copied[0].cmd} {copied[1]}' (line {copied[0].line}) comes "
