@@ -150,9 +150,11 @@ class HealthServer:
             def log_message(self, format: str, *args: object) -> None:
                 """Probes are not access-logged: they would drown the real traffic."""
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            allow_reuse_address = True  # a restarted container rebinds at once
+            daemon_threads = True
+
+        self.server = Server((host, port), Handler)
         self.port: int = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever,
                                         name="podfit-health", daemon=True)
