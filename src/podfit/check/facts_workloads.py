@@ -22,7 +22,7 @@ SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "Replicat
 SIDECARS = THIRD_PARTY | frozenset({
     "cloudsql-proxy", "proxyv2", "istio-proxy", "linkerd-proxy", "fluentd", "fluent-bit",
     "vector", "oauth2-proxy", "statsd-exporter", "statsd_exporter", "node-exporter",
-    "datadog-agent", "agent", "jaeger-agent", "promtail", "git-sync", "vault", "consul",
+    "datadog-agent", "jaeger-agent", "promtail", "git-sync", "vault", "consul",
     "opentelemetry-collector", "opentelemetry-collector-contrib", "esp", "esp-v2",
     "gce-proxy", "alloy", "memcached-exporter", "redis-exporter", "postgres-exporter"})
 
