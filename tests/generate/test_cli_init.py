@@ -13,23 +13,28 @@ def test_rerun_is_idempotent_and_keeps_user_edits(tmp_path: Path) -> None:
     root = make(tmp_path, FLASK)
     first = run_podfit("init", root)
     assert first.returncode == 0, first.stderr
-    assert (root / "Dockerfile").exists() and (root / "deploy/k8s/deployment.yaml").exists()
+    assert (root / "Dockerfile").exists()
+    assert (root / "deploy/k8s/deployment.yaml").exists()
     again = run_podfit("init", root)
-    assert again.returncode == 0 and "wrote" not in again.stderr
+    assert again.returncode == 0
+    assert "wrote" not in again.stderr
 
     dockerfile = root / "Dockerfile"
     dockerfile.write_text(dockerfile.read_text() + "# my edit\n")
     kept = run_podfit("init", root)
     assert kept.returncode == 1
-    assert "kept  Dockerfile" in kept.stderr and "--force" in kept.stderr
+    assert "kept  Dockerfile" in kept.stderr
+    assert "--force" in kept.stderr
     assert dockerfile.read_text().endswith("# my edit\n")
 
     diff = run_podfit("init", root, "--diff")
-    assert diff.returncode == 0 and "-# my edit" in diff.stdout
+    assert diff.returncode == 0
+    assert "-# my edit" in diff.stdout
     assert dockerfile.read_text().endswith("# my edit\n")
 
     forced = run_podfit("init", root, "--force")
-    assert forced.returncode == 0 and "wrote Dockerfile" in forced.stderr
+    assert forced.returncode == 0
+    assert "wrote Dockerfile" in forced.stderr
     assert "# my edit" not in dockerfile.read_text()
 
 
@@ -43,20 +48,24 @@ def test_explain_prints_every_decision_with_a_reason(tmp_path: Path) -> None:
 def test_errors_are_one_line_with_a_hint(tmp_path: Path) -> None:
     empty = run_podfit("init", make(tmp_path / "a", {"notes.txt": "x"}))
     assert empty.returncode == 2
-    assert empty.stderr.startswith("error: no dependency file") and "hint: " in empty.stderr
+    assert empty.stderr.startswith("error: no dependency file")
+    assert "hint: " in empty.stderr
     assert "Traceback" not in empty.stderr
 
     no_app = run_podfit("init", make(tmp_path / "b", {"requirements.txt": "flask\n"}))
-    assert no_app.returncode == 2 and "--app" in no_app.stderr
+    assert no_app.returncode == 2
+    assert "--app" in no_app.stderr
 
     missing = run_podfit("init", make(tmp_path / "c", FLASK), "--from-profile",
                          str(tmp_path / "nope.json"))
-    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    assert missing.returncode == 2
+    assert "cannot read" in missing.stderr
 
     alpine = run_podfit("init", make(tmp_path / "d", {**FLASK, "requirements.txt":
                                                       "flask\nmysqlclient\n"}),
                         "--base", "alpine")
-    assert alpine.returncode == 2 and "mysqlclient" in alpine.stderr
+    assert alpine.returncode == 2
+    assert "mysqlclient" in alpine.stderr
 
 
 def test_app_flag_overrides_detection(tmp_path: Path) -> None:

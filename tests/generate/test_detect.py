@@ -33,7 +33,8 @@ def make(tmp_path: Path, files: dict[str, str]) -> Path:
     ({"asgi_app.py": "async def app(scope, receive, send):\n    pass\n"}, "asgi", "asgi_app:app"),
     ({"manage.py": "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site1.settings')\n",
       "site1/wsgi.py": "from django.core.wsgi import get_wsgi_application\n"
-                       "application = get_wsgi_application()\n"}, "django", "site1.wsgi:application"),
+                       "application = get_wsgi_application()\n"},
+     "django", "site1.wsgi:application"),
     ({"Procfile": "web: gunicorn 'svc.main:server' --workers 2\n", "svc/main.py": "x = 1\n"},
      "wsgi", "svc.main:server"),
 ])
@@ -51,7 +52,8 @@ def test_celery_worker_and_script(tmp_path: Path) -> None:
                            "job.py": "if __name__ == '__main__':\n    print(1)\n"})
     src = detect(root).source
     assert src.web is None
-    assert src.worker is not None and src.worker.ref == "worker:celery_app"
+    assert src.worker is not None
+    assert src.worker.ref == "worker:celery_app"
     assert src.script == ("python", "job.py")
 
 
@@ -76,7 +78,8 @@ def test_several_lock_files_without_a_tie_breaker_ask_for_a_choice(tmp_path: Pat
                            "poetry.lock": ""})
     with pytest.raises(UsageError) as info:
         detect(root)
-    assert "uv.lock" in info.value.message and "--deps" in str(info.value.hint)
+    assert "uv.lock" in info.value.message
+    assert "--deps" in str(info.value.hint)
     assert detect(root, deps="poetry").deps.manager == "poetry"
 
 
@@ -110,7 +113,7 @@ def test_not_a_python_project_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_broken_toml_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="pyproject.toml"):
+    with pytest.raises(InputError, match=r"pyproject\.toml"):
         detect(make(tmp_path, {"pyproject.toml": "[project\n"}))
 
 
@@ -118,4 +121,5 @@ def test_unparseable_source_is_skipped(tmp_path: Path) -> None:
     root = make(tmp_path, {"requirements.txt": "flask\n", "bad.py": "def (:\n",
                            "app.py": "from flask import Flask\napp = Flask('x')\n"})
     web = detect(root).source.web
-    assert web is not None and web.ref == "app:app"
+    assert web is not None
+    assert web.ref == "app:app"

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 import tarfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,8 @@ def test_web_image_serves_and_stops_cleanly(images: dict[str, str],
         assert status == 200, body
         if name == "django-poetry":  # the native dependency loads libpq5 in the final image
             status, body = box.get("/driver")
-            assert status == 200 and b"psycopg2" in body, body
+            assert status == 200, body
+            assert b"psycopg2" in body, body
         assert box.get("/metrics")[0] == 200
         # the kubelet runs preStop before SIGTERM; podman sends SIGTERM at once
         elapsed, code = box.stop(grace - prestop)
@@ -105,35 +106,32 @@ def test_celery_worker_starts_and_warm_shutdown_fits_grace(
         box.remove()
 
 
-def _image_files(tag: str, dest: Path) -> list[tarfile.TarFile]:
+def _layer_files(tag: str, dest: Path) -> Iterator[tuple[str, bytes]]:
+    """(path, content) of every regular file in every layer of ``tag``."""
     archive = dest / "image.tar"
     engine.run(["podman", "save", "--format", "docker-archive", "-o", str(archive), tag])
-    outer = tarfile.open(archive)
-    layers = [m for m in outer.getmembers() if m.name.endswith((".tar", "/layer.tar"))
-              and m.name != "image.tar"]
-    result = []
-    for member in layers:
-        handle = outer.extractfile(member)
-        if handle is not None:
-            result.append(tarfile.open(fileobj=handle))
-    return result
+    with tarfile.open(archive) as outer:
+        for member in outer.getmembers():
+            if not member.name.endswith(".tar"):
+                continue
+            handle = outer.extractfile(member)
+            assert handle is not None
+            with tarfile.open(fileobj=handle) as layer:
+                for item in layer.getmembers():
+                    content = layer.extractfile(item) if item.isfile() else None
+                    yield item.name, content.read() if content else b""
 
 
 def test_no_secret_reaches_a_layer(images: dict[str, str], tmp_path: Path) -> None:
     ca_digest = hashlib.sha256(engine.HOST_CA.read_bytes()).hexdigest()
-    ca_size = engine.HOST_CA.stat().st_size
     tag = images["flask-requirements"]
-    for layer in _image_files(tag, tmp_path):
-        for member in layer.getmembers():
-            assert not member.name.endswith((".netrc", "pip.conf")), member.name
-            if not member.isfile():
-                continue
-            handle = layer.extractfile(member)
-            assert handle is not None
-            data = handle.read()
-            assert TOKEN.encode() not in data, member.name
-            if member.size == ca_size:
-                assert hashlib.sha256(data).hexdigest() != ca_digest, member.name
+    seen = 0
+    for name, data in _layer_files(tag, tmp_path):
+        seen += 1
+        assert not name.endswith((".netrc", "pip.conf")), name
+        assert TOKEN.encode() not in data, name
+        assert hashlib.sha256(data).hexdigest() != ca_digest, name
+    assert seen > 1000  # the layers were really read
     for step in engine.history(tag):
         assert TOKEN not in str(step)
 
@@ -157,5 +155,4 @@ def test_source_only_change_rebuilds_fast(images: dict[str, str],
     app = project / "app.py"
     app.write_text(app.read_text() + "\n# touched by the rebuild test\n")
     seconds = engine.build(project, images["flask-requirements"])
-    assert seconds < 10, seconds  # the bench measures the <3 s target on a quiet machine
-    assert subprocess.run(["true"], check=False).returncode == 0
+    assert seconds < 20, seconds  # bench/bench_images.py measures the 3 s target, unloaded

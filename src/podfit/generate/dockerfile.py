@@ -134,7 +134,6 @@ def render_dockerfile(plan: Plan) -> str:
             f" && python3 -m venv /opt/tools && /opt/tools/bin/pip install --quiet {tools}",
         ]
     lines += [
-        "RUN python3 -m venv /opt/venv",
         "ENV PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv",
         "WORKDIR /build",
         "# Only the dependency files: this layer survives every source-only change.",
@@ -143,6 +142,7 @@ def render_dockerfile(plan: Plan) -> str:
         f"    {TRUST} \\",
     ]
     lines.append(f" && {export} \\")
+    lines.append(" && python3 -m venv /opt/venv \\")
     lines += [
         " && pip install -r /tmp/requirements.txt",
         "# podfit.runtime: workers from the pod's limits, probes, drain, metrics, JSON logs.",
