@@ -201,6 +201,8 @@ class Project:
         command = parse_server_command(argv)
         if command is None:
             return None
+        if command.shell_env:
+            env = {**env, **command.shell_env}  # set by the command itself: wins
         options: dict[str, str] = {}
         sources: dict[str, str] = {}
 

@@ -34,6 +34,8 @@ class ServerCommand:
     exec_in_shell: bool = True
     subcommand: str = ""  # celery: worker/beat; fastapi: dev/run
     shell_script: str = ""  # the innermost ``sh -c`` script the command was found in
+    #: variables set on the way: ``sh -c "export WEB_CONCURRENCY=4; …"``, ``env A=1 gunicorn``
+    shell_env: dict[str, str] = field(default_factory=dict)
 
     def option(self, name: str) -> str | None:
         return self.options.get(name)
@@ -115,12 +117,29 @@ def split_shell(text: str) -> list[str]:
     return [w.replace("\0", " ") for w in words]
 
 
-def _last_shell_command(script: str) -> tuple[list[str], bool]:
-    """The last simple command of a ``sh -c`` script, and whether it is ``exec``'d."""
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def _take_assignments(words: list[str], env: dict[str, str]) -> list[str]:
+    """Move leading ``NAME=value`` words (and ``export NAME=value``) into ``env``."""
+    if words and words[0] == "export":
+        words = words[1:]
+    while words and _ASSIGNMENT.match(words[0]):
+        name, _, value = words[0].partition("=")
+        env[name] = value
+        words = words[1:]
+    return words
+
+
+def _last_shell_command(script: str, env: dict[str, str]) -> tuple[list[str], bool]:
+    """The last simple command of a ``sh -c`` script, and whether it is ``exec``'d; variables
+    the script assigns on the way are added to ``env``."""
     parts = [p.strip() for p in re.split(r"&&|\|\||;|\n", script) if p.strip()]
     if not parts:
         return [], True
-    argv = split_shell(parts[-1])
+    argv: list[str] = []
+    for part in parts:
+        argv = _take_assignments(split_shell(part), env)
     return argv, bool(argv and argv[0] == "exec")
 
 
@@ -150,7 +169,31 @@ def _parse_options(kind: str, argv: list[str], opts: dict[str, str],
     return ServerCommand(kind, tuple(argv), options, frozenset(flags))
 
 
-def _unwrap(argv: list[str]) -> tuple[list[str], list[str], bool, str] | None:
+#: Wrapper options that take the next word as their value.
+_TAKES_VALUE = {"-n", "-u", "-U", "-g", "-e", "-s", "--adjustment", "--user", "--group",
+                "--rewrite", "--reuid", "--regid"}
+
+
+def _strip_wrapper(head: str, rest: list[str], env: dict[str, str]) -> list[str]:
+    """The command a wrapper runs: its own leading options (and ``--``) dropped, and the
+    assignments of ``env``, the user argument of ``gosu``/``su-exec``."""
+    i = 0
+    while i < len(rest) and rest[i].startswith("-"):
+        if rest[i] == "--":
+            i += 1
+            break
+        takes_value = rest[i] in _TAKES_VALUE or (
+            head == "opentelemetry-instrument" and "=" not in rest[i])
+        i += 2 if takes_value else 1
+    rest = rest[i:]
+    if head == "env":
+        rest = _take_assignments(rest, env)
+    elif head in {"gosu", "su-exec"} and rest:
+        rest = rest[1:]
+    return rest
+
+
+def _unwrap(argv: list[str], env: dict[str, str]) -> tuple[list[str], list[str], bool, str] | None:
     """Strip shells, ``exec``, init wrappers and ``uv run``-style runners off ``argv``."""
     args = [a for a in argv if a is not None]
     wrapped: list[str] = []
@@ -165,18 +208,11 @@ def _unwrap(argv: list[str]) -> tuple[list[str], list[str], bool, str] | None:
                 return args, wrapped, exec_in_shell, script
             position = args.index("-c") + 1
             script = args[position] if position < len(args) else ""
-            args, exec_in_shell = _last_shell_command(script)
+            args, exec_in_shell = _last_shell_command(script, env)
             wrapped.append(f"{head} -c")
         elif head in _WRAPPERS:
-            rest = args[1:]
-            if "--" in rest:
-                rest = rest[rest.index("--") + 1:]
-            elif head == "env":
-                rest = [a for a in rest if not a.startswith("-") and "=" not in a]
-            elif head != "exec":
-                rest = [a for a in rest if not a.startswith("-")]
             wrapped.append(head)
-            args = rest
+            args = _strip_wrapper(head, args[1:], env)
         elif len(args) >= 2 and (head, args[1]) in _RUNNERS:
             wrapped.append(f"{head} {args[1]}")
             args = args[2:]
@@ -217,12 +253,13 @@ def _classify(args: list[str]) -> ServerCommand:
 
 def parse_server_command(argv: list[str] | tuple[str, ...]) -> ServerCommand | None:
     """Recognise a Python server in an argv; ``None`` for an empty command."""
-    unwrapped = _unwrap(list(argv))
+    env: dict[str, str] = {}
+    unwrapped = _unwrap(list(argv), env)
     if unwrapped is None:
         return None
     args, wrapped, exec_in_shell, script = unwrapped
     return _replace(_classify(args), wrapped_by=tuple(wrapped), exec_in_shell=exec_in_shell,
-                    argv=tuple(args), shell_script=script)
+                    argv=tuple(args), shell_script=script, shell_env=env)
 
 
 def _replace(cmd: ServerCommand, **changes: object) -> ServerCommand:

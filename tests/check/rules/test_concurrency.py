@@ -358,3 +358,26 @@ def test_pf301_args_through_an_entrypoint_script(tmp_path: Path) -> None:
              "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["/docker-entrypoint.sh"]\n',
              "docker-entrypoint.sh": '#!/bin/sh\nset -e\nexec "$@"\n'}
     assert hits(tmp_path, files, "PF301") == [(K8S, 13)]
+
+
+@pytest.mark.parametrize("command", [
+    cmd("dumb-init", "gunicorn", "-w", "9", "app:app"),
+    cmd("dumb-init", "--rewrite", "15:3", "--", "gunicorn", "-w", "9", "app:app"),
+    cmd("tini", "-g", "--", "gunicorn", "-w", "9", "app:app"),
+    cmd("gosu", "app", "gunicorn", "-w", "9", "app:app"),
+    cmd("env", "-i", "PATH=/usr/bin", "gunicorn", "-w", "9", "app:app"),
+    cmd("opentelemetry-instrument", "--traces_exporter", "otlp", "gunicorn", "-w", "9",
+        "app:app"),
+    cmd("ddtrace-run", "python", "-m", "gunicorn", "-w", "9", "app:app"),
+    cmd("sh", "-c", "cd /app && WEB_CONCURRENCY=9 exec gunicorn app:app"),
+    cmd("sh", "-c", "export WEB_CONCURRENCY=9; exec gunicorn app:app"),
+    cmd("env", "WEB_CONCURRENCY=9", "gunicorn", "app:app"),
+])
+def test_pf301_sees_through_wrappers(tmp_path: Path, command: str) -> None:
+    assert hits(tmp_path, {K8S: deploy(command, LIMIT_1CPU)}, "PF301") == [(K8S, 13)]
+
+
+def test_pf301_shell_assignment_wins_over_container_env(tmp_path: Path) -> None:
+    files = {K8S: deploy(cmd("sh", "-c", "WEB_CONCURRENCY=2 exec gunicorn app:app"),
+                         env("WEB_CONCURRENCY", "9"), LIMIT_1CPU)}
+    assert hits(tmp_path, files, "PF301") == []
