@@ -60,15 +60,18 @@ def commands(ins: Instruction) -> list[Command]:
     if ins.json and not ins.heredocs:
         return [Command(tuple(ins.args), {}, ins)] if ins.args else []
     result = []
+    exported: dict[str, str] = {}  # `export X=1` holds for the rest of the RUN
     for part in _SEPARATORS.split(run_script(ins).replace("\\\n", " ")):
         argv = split_shell(part)
-        env: dict[str, str] = {}
+        env = dict(exported)
         while argv and (argv[0] in _PREFIXES or _ASSIGNMENT.match(argv[0])
                         or (argv[0] == "env" and len(argv) > 1)):
             key, eq, value = argv[0].partition("=")
             if eq and _ASSIGNMENT.match(argv[0]):
                 env[key] = value
             argv = argv[1:]
+        if argv and argv[0] == "export":
+            exported.update(a.partition("=")[::2] for a in argv[1:] if _ASSIGNMENT.match(a))
         if argv:
             result.append(Command(tuple(argv), env, ins))
     return result

@@ -172,6 +172,7 @@ def test_pf105_source_before_dependencies(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nENV PIP_NO_CACHE_DIR=1\nRUN pip install -r r.txt\n", []),
     ("FROM python:3.12-slim\nARG PIP_NO_CACHE_DIR=1\nRUN pip install -r r.txt\n", []),
     ("FROM python:3.12-slim\nRUN PIP_NO_CACHE_DIR=1 pip install -r r.txt\n", []),
+    ("FROM python:3.12-slim\nRUN export PIP_NO_CACHE_DIR=1 && pip install -r r.txt\n", []),
     ("FROM python:3.12-slim\nENV PIP_NO_CACHE_DIR=0\nRUN pip install -r r.txt\n", [3]),
     # cache mounts are the better answer (hadolint#497)
     ("FROM python:3.12-slim\nRUN --mount=type=cache,target=/root/.cache/pip "
@@ -298,6 +299,9 @@ def test_pf110_mergeable_run_layers(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nENV PASSWORD_MIN_LENGTH=12\n", []),
     ("FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\n", []),
     ("FROM python:3.12-slim\nENV TOKENIZERS_PARALLELISM=false\n", []),
+    ("FROM python:3.12-slim\nENV ACCESS_TOKEN_EXPIRE_MINUTES=30 USE_TOKEN=true\n", []),
+    ("FROM python:3.12-slim\nENV SECRET_KEY=$SECRET_KEY\n", []),
+    ("FROM python:3.12-slim\nARG SECRET_KEY\nENV SECRET_KEY=${SECRET_KEY}\n", [2, 3]),
     ("FROM python:3.12-slim\nENV HF_TOKEN=hf_abc GHTOKEN=x\n", [2, 2]),
     ("FROM python:3.12-slim\nARG CI_JOB_TOKEN=\"\"\n", [2]),
     ("FROM python:3.12-slim\nENV AUTH_TOKEN_TTL=3600 SECRETS_DIR=/run/secrets\n", []),
@@ -489,3 +493,27 @@ def test_pf106_names_the_cache_directory(tmp_path: Path) -> None:
     [finding] = check_files(tmp_path, files, ("PF106",)).findings
     assert "'poetry install --only main'" in finding.message
     assert "target=/tmp/poetry'" in finding.message
+
+
+WEIRD = [
+    "FROM python:3.12-slim\nRUN\n",
+    "FROM python:3.12-slim\nRUN echo 'unbalanced\n",
+    "FROM python:3.12-slim\nRUN [\"pip\"]\nCMD []\nENTRYPOINT []\n",
+    "FROM python:3.12-slim\nADD x\nCOPY y\nUSER\nENV\nARG\n",
+    "from python:3.12-slim as b\nrun pip install flask\nfrom b\nuser root\n",
+    "FROM python:3.12-slim\nONBUILD RUN pip install flask\nHEALTHCHECK NONE\n",
+    "FROM python:3.12-slim\nRUN <<EOF python3\nprint(1)\nEOF\nRUN <<A <<B\nx\nA\ny\nB\n",
+    "FROM --platform=$BUILDPLATFORM python:3.12-slim AS a\nCOPY --from=a --from=b . .\n",
+    "FROM a AS a\nFROM b AS b\nFROM a\n",
+    "FROM python:3.12-slim\nRUN --mount=type=cache --mount=weird pip install -r r.txt\n",
+    "FROM python:3.12-slim\nRUN pip install -r\nRUN pip install --requirement=\nRUN apt-get\n",
+    "FROM python:3.12-slim\nRUN uv\nRUN poetry\nRUN apk add\nRUN apk del\nRUN python -m\n",
+]
+
+
+@pytest.mark.parametrize("dockerfile", WEIRD)
+def test_image_rules_survive_odd_dockerfiles(tmp_path: Path, dockerfile: str) -> None:
+    files = {"Dockerfile": dockerfile, "requirements.txt": "-r other.txt\n-e .\nflask\n",
+             ".env": "X=1\n"}
+    result = check_files(tmp_path, files, ("PF1",))
+    assert not [e for e in result.errors if e.path == "<podfit>"], result.errors

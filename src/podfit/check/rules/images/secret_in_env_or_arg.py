@@ -8,8 +8,10 @@ value that is a URL with a password (`https://user:pass@…`, e.g. `PIP_INDEX_UR
 
 Names that *point to* a secret are not reported: a last word of `FILE`, `PATH`, `DIR`, `URL`,
 `URI`, `ENDPOINT`, `NAME`, `HOST`, `PORT`, `HEADER`, `TYPE`, `ID`, `LENGTH`, `TTL`… (e.g.
-`TOKEN_URL`, `SECRET_KEY_FILE=/run/secrets/key`), nor values that are absolute paths, nor an
-`ENV` with an empty value, nor words that merely start like one (`TOKENIZERS_PARALLELISM`).
+`TOKEN_URL`, `SECRET_KEY_FILE=/run/secrets/key`, `ACCESS_TOKEN_EXPIRE_MINUTES`), nor
+values that are absolute paths, numbers or booleans, nor an `ENV` with an empty value or that
+copies a variable no `ARG` declares (`ENV SECRET_KEY=$SECRET_KEY` alone is empty), nor words
+that merely start like one (`TOKENIZERS_PARALLELISM`).
 
 ## Why is this bad?
 `ENV` values are stored in the image config: anyone who can pull the image reads them with
@@ -57,13 +59,18 @@ _SECRET_WORDS = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY"
 _SECRET_PAIRS = {("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY"), ("SECRET", "KEY"),
                  ("AUTH", "KEY"), ("SIGNING", "KEY"), ("ENCRYPTION", "KEY")}
 _POINTER = frozenset({"FILE", "PATH", "DIR", "URL", "URI", "ENDPOINT", "NAME", "HOST", "PORT",
-                      "HEADER", "TYPE", "ID", "LENGTH", "TTL", "EXPIRY", "EXPIRES", "TIMEOUT",
-                      "LIFETIME", "ENABLED", "REF", "ARN", "KEYS", "FIELD", "PREFIX", "SUFFIX"})
+                      "HEADER", "TYPE", "ID", "LENGTH", "TTL", "EXPIRY", "EXPIRES", "EXPIRE",
+                      "EXPIRATION", "TIMEOUT", "LIFETIME", "ENABLED", "REF", "ARN", "KEYS",
+                      "FIELD", "PREFIX", "SUFFIX", "SECONDS", "MINUTES", "HOURS", "DAYS", "AGE",
+                      "ALGORITHM", "LOCATION", "MODE", "SIZE", "LIMIT", "ISSUER", "AUDIENCE",
+                      "BACKEND", "VERSION"})
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/@\s:]+:(?!\$)[^/@\s]+@", re.I)
+_REFERENCE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+_NOT_SECRET = re.compile(r"^(\d+|true|false|yes|no|on|off|none|null)$", re.I)
 
 
-def _secret(name: str, value: str | None, is_arg: bool) -> str | None:
-    """Why ``name=value`` is a secret, or ``None``."""
+def _secret(name: str, value: str | None, is_arg: bool, args: set[str]) -> str | None:
+    """Why ``name=value`` is a secret, or ``None``. ``args``: ARG names of the Dockerfile."""
     if value and _URL_PASSWORD.search(value):
         return "a URL with a password"
     words = name.upper().split("_")
@@ -71,7 +78,11 @@ def _secret(name: str, value: str | None, is_arg: bool) -> str | None:
         return None
     if not value:
         return "a secret build argument" if is_arg else None
-    if value.startswith("/"):
+    reference = _REFERENCE.match(value)
+    if reference:  # ENV X=$X stores the build argument's value; an unset one is empty
+        return f"the value of build argument {reference.group(1)}" if reference.group(
+            1) in args else None
+    if value.startswith("/") or _NOT_SECRET.match(value):
         return None
     return "a secret value"
 
@@ -83,6 +94,7 @@ def _names_secret(words: list[str]) -> bool:
 
 def check(project: Project) -> Iterator[Hit]:
     for doc in project.dockerfiles:
+        args = {a.partition("=")[0] for i in doc.instructions if i.cmd == "ARG" for a in i.args}
         for ins in doc.instructions:
             if ins.cmd == "ENV":
                 items: list[tuple[str, str | None]] = [
@@ -93,7 +105,7 @@ def check(project: Project) -> Iterator[Hit]:
             else:
                 continue
             for name, value in items:
-                why = _secret(name, value, ins.cmd == "ARG")
+                why = _secret(name, value, ins.cmd == "ARG", args)
                 if why is not None:
                     yield Hit(doc.path, ins.line,
                               f"{ins.cmd} {name} passes {why}, which is stored in the image "
