@@ -199,3 +199,29 @@ def test_public_names_resolve_lazily() -> None:
         assert getattr(runtime, name) is not None, name
     with pytest.raises(AttributeError):
         _ = runtime.nothing_here
+
+
+def test_merging_a_dead_worker_keeps_every_scraped_value(tmp_path: Any) -> None:
+    from prometheus_client import CollectorRegistry, generate_latest, mmap_dict, multiprocess
+
+    from podfit.runtime.metrics import merge_dead_process
+
+    key = mmap_dict.mmap_key("jobs", "jobs_total", [], [], "Jobs.")
+    for pid, value in ((11, 3.0), (12, 4.0), (13, 5.0)):
+        values = mmap_dict.MmapedDict(str(tmp_path / f"counter_{pid}.db"))
+        values.write_value(key, value, 0.0)
+        values.close()
+
+    def scrape() -> bytes:
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(tmp_path))
+        return generate_latest(registry)
+
+    before = scrape()
+    assert b"jobs_total 12.0" in before
+    assert merge_dead_process(11, str(tmp_path)) == 1
+    assert merge_dead_process(12, str(tmp_path)) == 1
+    assert merge_dead_process(99, str(tmp_path)) == 0
+    assert scrape() == before
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["counter_13.db",
+                                                             "counter_archive.db"]

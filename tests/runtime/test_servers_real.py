@@ -117,11 +117,16 @@ def test_gunicorn_metrics_count_every_request_across_recycled_workers(tmp_path: 
         assert sent == 200
         assert scrape_count(text, "POST") == sent  # the readiness wait used GET
         assert "podfit_container_cpu_limit_cores" in text
+        master = srv.proc.pid
+        current = {int(p) for p in
+                   Path(f"/proc/{master}/task/{master}/children").read_text().split()}
+        assert len(current) == 4
         live = {int(p.stem.rsplit("_", 1)[1]) for p in mdir.glob("gauge_livesum_*.db")}
-        dead = pids - live
-        assert dead  # recycled workers' live gauge files were removed by child_exit
-        assert all(f"_{pid}.db" not in " ".join(map(str, mdir.glob("gauge_live*")))
-                   for pid in dead)
+        assert live <= current  # recycled workers' live gauges were dropped by child_exit
+        # their histograms were folded into the archive: files remain for current workers only
+        histograms = {p.stem.split("_", 1)[1] for p in mdir.glob("histogram_*.db")}
+        assert "archive" in histograms
+        assert {int(h) for h in histograms - {"archive"}} <= current
         srv.proc.send_signal(signal.SIGTERM)
         srv.proc.wait(30)
 

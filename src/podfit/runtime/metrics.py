@@ -8,6 +8,7 @@ it every function here is a no-op and ``/metrics`` answers 404.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -61,12 +62,61 @@ def remove_multiprocess_dir(path: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+#: Metric files that are sums across processes, so a dead process's values can be folded
+#: into one archive file per type without changing what a scrape shows.
+MERGEABLE = ("counter", "histogram", "summary")
+
+
+@contextlib.contextmanager
+def _dir_lock(path: str, exclusive: bool) -> Iterator[None]:
+    """Scrapes (shared) and merges (exclusive) never see a file half-moved."""
+    import fcntl
+
+    with open(os.path.join(path, ".podfit.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def merge_dead_process(pid: int, path: str | None = None) -> int:
+    """Fold a dead worker's counter/histogram/summary files into ``<type>_archive.db`` and
+    delete them, so recycled workers do not pile up files that every scrape must read
+    (prometheus/client_python#568). Returns the number of files merged."""
+    directory = path or os.environ.get(MULTIPROC_ENV)
+    if not directory:
+        return 0
+    from prometheus_client import mmap_dict
+
+    mmaped: Any = mmap_dict.MmapedDict  # untyped in prometheus_client
+    merged = 0
+    with _dir_lock(directory, exclusive=True):
+        for kind in MERGEABLE:
+            dead = os.path.join(directory, f"{kind}_{pid}.db")
+            if not os.path.exists(dead):
+                continue
+            archive = mmaped(os.path.join(directory, f"{kind}_archive.db"))
+            try:
+                for key, value, _stamp, _pos in mmaped.read_all_values_from_file(dead):
+                    current, _ = archive.read_value(key)
+                    archive.write_value(key, current + value, 0.0)
+            finally:
+                archive.close()
+            os.remove(dead)
+            merged += 1
+    return merged
+
+
 def mark_process_dead(pid: int) -> None:
-    """A worker exited: drop its live gauges (counters and histograms keep their values)."""
+    """A worker exited: drop its live gauges and fold its counters and histograms into the
+    archive (their values stay in every scrape; ``PODFIT_METRICS_MERGE=0`` keeps the files)."""
     if os.environ.get(MULTIPROC_ENV) and available():
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]  # untyped lib
+        if os.environ.get("PODFIT_METRICS_MERGE", "1") != "0":
+            merge_dead_process(pid)
 
 
 def instruments() -> tuple[Any, Any] | None:
@@ -139,12 +189,14 @@ def render() -> tuple[bytes, str] | None:
         return None
     extra = CollectorRegistry()
     extra.register(ContainerCollector())
-    if os.environ.get(MULTIPROC_ENV):
+    directory = os.environ.get(MULTIPROC_ENV)
+    if directory:
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped
-        body = generate_latest(registry)
+        with _dir_lock(directory, exclusive=False):
+            body = generate_latest(registry)
     else:
         body = generate_latest(REGISTRY)
     return body + generate_latest(extra), CONTENT_TYPE_LATEST
