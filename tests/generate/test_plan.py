@@ -155,3 +155,12 @@ def test_profile_file_that_is_not_json(tmp_path: Path) -> None:
     path.write_text("workers: 3\n")
     with pytest.raises(InputError, match="not JSON"):
         load_profile(path)
+
+
+def test_plain_script_runs_as_a_process_without_service(tmp_path: Path) -> None:
+    files = {"requirements.txt": "requests\n",
+             "main.py": "if __name__ == '__main__':\n    print('hi')\n"}
+    out = render(plan_for(tmp_path, files))
+    assert 'CMD ["python", "main.py"]' in out["Dockerfile"]
+    assert "deploy/k8s/service.yaml" not in out
+    assert "deploy/k8s/worker-deployment.yaml" in out

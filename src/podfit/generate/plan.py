@@ -221,6 +221,53 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
         raise UsageError(f"unsupported Python {python}", "pass --python")
 
     src = facts.source
+    framework, server, app_ref, worker_ref = _decide_server(facts, opts, decide)
+
+    base_kind = _check_choice(opts.base or "slim", BASES, "base")
+    native = facts.deps.native
+    build_pkgs = tuple(dict.fromkeys(p for n in native for p in n.build_packages))
+    runtime_pkgs = tuple(dict.fromkeys(p for n in native for p in n.runtime_packages))
+    for n in native:
+        decide(f"native:{n.name}", "build: " + (" ".join(n.build_packages) or "none")
+               + "; runtime: " + (" ".join(n.runtime_packages) or "none"), n.why)
+    base_image, builder_image, base_decision = _base(base_kind, python, facts, runtime_pkgs,
+                                                     opts.base_image)
+    decisions.append(base_decision)
+
+    port = int(opts.port or 8000)
+    policy = CpuLimitPolicy(opts.cpu_limit_policy or "none")
+    prof = opts.profile
+    image = opts.image or name
+    version = _project_version(facts)
+    decide("image", f"{image}:{version}", "tag from the project version; kustomize `images:` "
+           "or Helm's image.tag retags it per release")
+
+    web_wl = None
+    if server in ("gunicorn", "uvicorn") and app_ref:
+        web_wl = _web_workload(name, server, app_ref=app_ref, script=src.script, port=port,
+                               policy=policy, prof=prof, decide=decide)
+    worker_wl = None
+    if server == "python":
+        worker_wl = _script_workload(name, src.script or ("python", "main.py"), policy, decide)
+    elif worker_ref:
+        worker_wl = _worker_workload(name if web_wl is None else f"{name}-worker", worker_ref,
+                                     policy, int(opts.task_time_limit or 300), decide)
+    extra = tuple(p for p in facts.gitignore if not p.startswith("!"))
+    return Plan(
+        root=facts.root, name=name, version=version, framework=framework, server=server,
+        app_ref=app_ref, manager=facts.deps.manager, python=python, base=base_kind,
+        base_image=base_image, builder_image=builder_image, build_packages=build_pkgs,
+        runtime_packages=runtime_pkgs, src_dir=src.src_dir, image=image,
+        podfit_runtime=f"podfit=={__version__}", web=web_wl, worker=worker_wl,
+        helm=bool(opts.helm), prometheus_operator=bool(opts.prometheus_operator),
+        ingress_host=opts.ingress_host, tls_secret=opts.tls_secret,
+        dockerignore_extra=extra, decisions=tuple(decisions))
+
+
+def _decide_server(facts: AppFacts, opts: InitOptions,
+                   decide: Any) -> tuple[str, str, str | None, str | None]:
+    """(framework, server, web app ref, Celery app ref) from the source and the flags."""
+    src = facts.source
     web = src.web
     framework = web.framework if web else ("celery" if src.worker else "script")
     app_ref = opts.app or (web.ref if web else None)
@@ -251,43 +298,7 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
         "python": f"no server framework: run the script ({src.script_reason})",
     }[server] if not opts.server else "set with --server")
 
-    base_kind = _check_choice(opts.base or "slim", BASES, "base")
-    native = facts.deps.native
-    build_pkgs = tuple(dict.fromkeys(p for n in native for p in n.build_packages))
-    runtime_pkgs = tuple(dict.fromkeys(p for n in native for p in n.runtime_packages))
-    for n in native:
-        decide(f"native:{n.name}", "build: " + (" ".join(n.build_packages) or "none")
-               + "; runtime: " + (" ".join(n.runtime_packages) or "none"), n.why)
-    base_image, builder_image, base_decision = _base(base_kind, python, facts, runtime_pkgs,
-                                                     opts.base_image)
-    decisions.append(base_decision)
-
-    port = int(opts.port or 8000)
-    policy = CpuLimitPolicy(opts.cpu_limit_policy or "none")
-    prof = opts.profile
-    image = opts.image or name
-    version = _project_version(facts)
-    decide("image", f"{image}:{version}", "tag from the project version; kustomize `images:` "
-           "or Helm's image.tag retags it per release")
-
-    web_wl = None
-    if server in ("gunicorn", "uvicorn", "python") and (app_ref or server == "python"):
-        web_wl = _web_workload(name, server, app_ref=app_ref, script=src.script, port=port,
-                               policy=policy, prof=prof, decide=decide)
-    worker_wl = None
-    if worker_ref:
-        worker_wl = _worker_workload(name if web_wl is None else f"{name}-worker", worker_ref,
-                                     policy, int(opts.task_time_limit or 300), decide)
-    extra = tuple(p for p in facts.gitignore if not p.startswith("!"))
-    return Plan(
-        root=facts.root, name=name, version=version, framework=framework, server=server,
-        app_ref=app_ref, manager=facts.deps.manager, python=python, base=base_kind,
-        base_image=base_image, builder_image=builder_image, build_packages=build_pkgs,
-        runtime_packages=runtime_pkgs, src_dir=src.src_dir, image=image,
-        podfit_runtime=f"podfit=={__version__}", web=web_wl, worker=worker_wl,
-        helm=bool(opts.helm), prometheus_operator=bool(opts.prometheus_operator),
-        ingress_host=opts.ingress_host, tls_secret=opts.tls_secret,
-        dockerignore_extra=extra, decisions=tuple(decisions))
+    return framework, server, app_ref, worker_ref
 
 
 def _project_version(facts: AppFacts) -> str:
@@ -417,3 +428,17 @@ def _worker_workload(name: str, ref: str, policy: CpuLimitPolicy, time_limit: in
     hpa = _hpa(None, decide, "worker")
     return Workload("worker", name, command, None, req_cpu, req_mem, lim_cpu, lim_mem, *hpa,
                     0, time_limit, grace, env, {})
+
+
+def _script_workload(name: str, script: tuple[str, ...], policy: CpuLimitPolicy,
+                     decide: Any) -> Workload:
+    """A plain process (script or Procfile entry): no Service, no HTTP probes."""
+    req_cpu, req_mem, lim_cpu, lim_mem = _resources("250m", "256Mi", policy=policy, prof=None,
+                                                    decide=decide, role="process")
+    grace = 30
+    decide("process.shutdown", f"grace period {grace}s", "the Kubernetes default: a plain "
+           "process gets SIGTERM and 30 s to exit; no Service, so no preStop delay is needed")
+    hpa = _hpa(None, decide, "process")
+    env = (("PODFIT_CPU_LIMIT", format_cpu(parse_cpu(lim_cpu or req_cpu))),)
+    return Workload("worker", name, tuple(script), None, req_cpu, req_mem, lim_cpu, lim_mem,
+                    *hpa, 0, grace - 5, grace, env, {})
