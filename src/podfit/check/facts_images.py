@@ -17,6 +17,7 @@ _SEPARATORS = re.compile(r"&&|\|\||;|\||\n|(?<![&>])&(?![&>])")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 #: Shell keywords and prefixes that come before the real command of a fragment.
 _PREFIXES = {"then", "do", "else", "{", "(", "!", "sudo", "time", "command", "exec"}
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
 _PIP = re.compile(r"pip[0-9.]*")
 _PYTHON = re.compile(r"python[0-9.]*")
 #: Words that say a stage's base is a full (non-slim) Debian-based python image.
@@ -44,13 +45,15 @@ class Command:
 
 
 def run_script(ins: Instruction) -> str:
-    """The shell text a RUN executes: heredoc bodies fed to a shell, else the command line."""
-    text = " ".join(ins.args) if ins.json else ins.text
-    words = text.split()
+    """The shell text a RUN executes: heredoc bodies fed to a shell, the script of an exec-form
+    ``["sh", "-c", script]``, else the command line."""
+    if ins.json:
+        return ins.args[2] if len(ins.args) >= 3 and ins.args[1] == "-c" else " ".join(ins.args)
+    words = ins.text.split()
     if ins.heredocs and (not words or words[0].startswith("<<") or
-                         posixpath.basename(words[0]) in {"sh", "bash", "ash", "dash"}):
+                         posixpath.basename(words[0]) in _SHELLS):
         return "\n".join(ins.heredocs)
-    return text
+    return ins.text
 
 
 def commands(ins: Instruction) -> list[Command]:
@@ -58,7 +61,10 @@ def commands(ins: Instruction) -> list[Command]:
     if ins.cmd != "RUN":
         return []
     if ins.json and not ins.heredocs:
-        return [Command(tuple(ins.args), {}, ins)] if ins.args else []
+        shell = len(ins.args) >= 3 and posixpath.basename(ins.args[0]) in _SHELLS and \
+            ins.args[1] == "-c"
+        if not shell:
+            return [Command(tuple(ins.args), {}, ins)] if ins.args else []
     result = []
     exported: dict[str, str] = {}  # `export X=1` holds for the rest of the RUN
     for part in _SEPARATORS.split(run_script(ins).replace("\\\n", " ")):
@@ -111,7 +117,7 @@ def image_stages(doc: DockerfileDoc) -> list[Stage]:
 
 
 def copied_from(doc: DockerfileDoc, stages: list[Stage]) -> list[Stage]:
-    """Stages that ``COPY --from=`` in ``stages`` takes files from (one level)."""
+    """Stages that ``COPY --from=`` in ``stages`` takes files from, with their FROM parents."""
     found: list[Stage] = []
     for stage in stages:
         for ins in stage.instructions:
@@ -183,10 +189,6 @@ def pip_install_args(cmd: Command) -> list[str] | None:
     elif not _PIP.fullmatch(head):
         return None
     return subcommand_args(Command(tuple(argv), cmd.env, cmd.ins), "pip", "install")
-
-
-def is_uv(cmd: Command) -> bool:
-    return cmd.head == "uv"
 
 
 def package_words(args: list[str], value_options: frozenset[str] = frozenset()) -> list[str]:
@@ -368,11 +370,18 @@ def stage_python_dependencies(project: Project, doc: DockerfileDoc,
 
 
 def _nearest(files: Sequence[_HasPath], directory: str, reference: str) -> Any:
-    """The input whose path ends with ``reference``, preferring the Dockerfile's directory."""
-    wanted = reference.lstrip("./").removeprefix("/app/")
-    base = posixpath.basename(wanted)
-    candidates = [f for f in files if f.path.endswith("/" + wanted) or f.path == wanted
-                  or posixpath.basename(f.path) == base]
-    candidates.sort(key=lambda f: (posixpath.dirname(f.path) != directory,
-                                   not f.path.endswith(wanted), len(f.path)))
-    return candidates[0] if candidates else None
+    """The input ``reference`` names: a file at that relative path in the Dockerfile's
+    directory or one of its ancestors (a build context may be any of them), nearest first.
+    An absolute reference (a path inside the image) is matched by its file name."""
+    wanted = posixpath.basename(reference) if reference.startswith("/") else posixpath.normpath(
+        reference)
+    best: tuple[int, Any] | None = None
+    for item in files:
+        if item.path != wanted and not item.path.endswith("/" + wanted):
+            continue
+        root = item.path[:-len(wanted)].rstrip("/")
+        if root == directory or not root or directory.startswith(root + "/"):
+            depth = directory.count("/") - root.count("/") if root else 1 << 16
+            if best is None or depth < best[0]:
+                best = (depth, item)
+    return best[1] if best else None

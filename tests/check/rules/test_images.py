@@ -91,6 +91,18 @@ def test_pf102_full_python_runtime_image(tmp_path: Path, dockerfile: str,
       "svc/pyproject.toml": "[project]\nname='svc'\nversion='1'\ndependencies=['flask']\n",
       "other/pyproject.toml": "[project]\nname='o'\nversion='1'\ndependencies=['torch']\n"},
      []),
+    # requirements of another service are not this Dockerfile's
+    ({"a/Dockerfile": "FROM python:3.12.7-alpine\nRUN pip install --no-cache-dir -r "
+      "requirements.txt\n", "b/requirements.txt": "psycopg2==2.9.10\n"}, []),
+    # a path inside the image: matched by file name, nearest directory first
+    ({"docker/Dockerfile": "FROM python:3.12.7-alpine\nCOPY requirements.txt /srv/\n"
+      "RUN pip install --no-cache-dir -r /srv/requirements.txt\n",
+      "docker/requirements.txt": "psycopg2==2.9.10\n",
+      "requirements.txt": "flask==3.0.3\n"}, [("docker/Dockerfile", 1)]),
+    # a context at an ancestor directory
+    ({"docker/Dockerfile": "FROM python:3.12.7-alpine\n"
+      "RUN pip install --no-cache-dir -r deps/requirements-prod.txt\n",
+      "deps/requirements-prod.txt": "mysqlclient==2.2.4\n"}, [("docker/Dockerfile", 1)]),
     # builder stage on Alpine is reported too (it is where the compiling happens)
     ({"Dockerfile": "FROM python:3.12.7-alpine AS build\nRUN apk add build-base\n"
       "RUN pip wheel -w /w uwsgi==2.0.26 && pip install -r requirements.txt\n"
@@ -201,6 +213,9 @@ def test_pf105_source_before_dependencies(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nRUN <<EOF\nset -e\npip install -r r.txt\nEOF\n", [2]),
     ("FROM python:3.12-slim\nRUN python3 -m pip install \\\n    -r r.txt\n", [2]),
     ("FROM python:3.12-slim\nRUN [\"pip\", \"install\", \"-r\", \"r.txt\"]\n", [2]),
+    ("FROM python:3.12-slim\nRUN [\"/bin/sh\", \"-c\", \"pip install -r r.txt\"]\n", [2]),
+    ("FROM python:3.12-slim\nRUN [\"sh\", \"-c\", \"pip install --no-cache-dir -r r.txt\"]\n",
+     []),
 ])
 def test_pf106_package_cache_in_layer(tmp_path: Path, dockerfile: str,
                                       expected: list[int]) -> None:
