@@ -163,8 +163,6 @@ def render_dockerfile(plan: Plan) -> str:
         "",
         "# ---- final: base + venv + app; no compilers, caches or secrets ----",
         "FROM base",
-        "COPY --from=build /opt/venv /opt/venv",
-        "COPY --from=build /app /app",
         "WORKDIR /app",
     ]
     pythonpath = "/app/" + plan.src_dir if plan.src_dir else "/app"
@@ -173,11 +171,16 @@ def render_dockerfile(plan: Plan) -> str:
         "    VIRTUAL_ENV=/opt/venv \\",
         f"    PYTHONPATH={pythonpath} \\",
         "    HOME=/tmp",
-        f"USER {UID}:{UID}",
     ]
     if workload.port:
         lines.append(f"EXPOSE {workload.port}")
-    lines.append("CMD " + json.dumps(list(workload.command)))
+    lines += [
+        f"USER {UID}:{UID}",
+        "CMD " + json.dumps(list(workload.command)),
+        "# Last, so a source-only change rebuilds just these layers.",
+        "COPY --from=build /opt/venv /opt/venv",
+        "COPY --from=build /app /app",
+    ]
     return "\n".join(lines) + "\n"
 
 
