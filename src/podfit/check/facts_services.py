@@ -32,6 +32,15 @@ def key_line(node: Any, key: str, default: int) -> int:
     return node.line_of(key) if isinstance(node, Map) and key in node else default
 
 
+def pod_spec_line(obj: KubeObject) -> int:
+    """Line of the ``spec:`` key that holds the pod spec of ``obj``."""
+    path = pod_spec_path(obj.data)
+    if not path:
+        return obj.line
+    return key_line(dig(obj.data, *path[:-1]) if len(path) > 1 else obj.data, path[-1],
+                    obj.line)
+
+
 def object_path(obj: KubeObject) -> tuple[str | int, ...]:
     """Path from the document root to ``obj`` (objects inside a ``kind: List`` are items)."""
     return () if obj.list_item is None else ("items", obj.list_item)
@@ -43,20 +52,27 @@ def describe(obj: KubeObject) -> str:
                                          if obj.namespace else "")
 
 
+def same_namespace(a: str, b: str) -> bool:
+    """:meth:`Project.same_namespace` on namespace strings: "" matches any namespace."""
+    return not a or not b or a == b or {a, b} == {"", "default"}
+
+
 class NamespaceIndex:
     """Objects bucketed by namespace; an object without one matches every namespace, as in
     :meth:`Project.same_namespace` (rendered charts often leave the namespace to ``-n``)."""
 
     def __init__(self, objects: Iterable[KubeObject]) -> None:
+        self.all: list[KubeObject] = list(objects)
         self.by_ns: dict[str, list[KubeObject]] = defaultdict(list)
         self.by_name: dict[str, list[KubeObject]] = defaultdict(list)
-        for obj in objects:
+        self._explicit: dict[str, list[KubeObject]] = {}
+        for obj in self.all:
             self.by_ns[obj.namespace].append(obj)
             self.by_name[obj.name].append(obj)
 
     def near(self, namespace: str) -> list[KubeObject]:
         if not namespace:
-            return [o for bucket in self.by_ns.values() for o in bucket]
+            return self.all
         return self.by_ns.get(namespace, []) + self.by_ns.get("", [])
 
     def explicit(self, names: str | frozenset[str] | None) -> list[KubeObject]:
@@ -64,19 +80,20 @@ class NamespaceIndex:
         "default" count as one): the gate before calling a link missing, so that a Service
         in namespace ``shop`` is not judged by workloads of unknown namespace."""
         if names is None:
-            return [o for bucket in self.by_ns.values() for o in bucket]
+            return self.all
         found: list[KubeObject] = []
         for name in {names} if isinstance(names, str) else names:
-            if name in {"", "default"}:
-                found += self.by_ns.get("", []) + self.by_ns.get("default", [])
-            else:
-                found += self.by_ns.get(name, [])
+            key = "" if name == "default" else name
+            if key not in self._explicit:
+                self._explicit[key] = self.by_ns.get(key, []) + (
+                    self.by_ns.get("default", []) if not key else [])
+            found += self._explicit[key]
         return found
 
     def in_namespaces(self, names: frozenset[str] | None) -> list[KubeObject]:
         """Objects in any of ``names`` (``None``: every namespace)."""
         if names is None:
-            return [o for bucket in self.by_ns.values() for o in bucket]
+            return self.all
         found: list[KubeObject] = []
         for name in names:
             found += self.by_ns.get(name, [])
@@ -84,7 +101,7 @@ class NamespaceIndex:
 
     def named(self, name: str, namespace: str) -> KubeObject | None:
         for obj in self.by_name.get(name, []):
-            if not namespace or not obj.namespace or obj.namespace == namespace:
+            if same_namespace(obj.namespace, namespace):
                 return obj
         return None
 
@@ -104,17 +121,6 @@ def is_custom(obj: KubeObject) -> bool:
         group == g or group.endswith("." + g) for g in PODLESS_GROUPS)
 
 
-def pod_objects(project: Project) -> NamespaceIndex:
-    """Every object that runs pods (Deployments, Jobs, bare Pods…), and custom resources,
-    whose operators may create pods we cannot see."""
-    return NamespaceIndex(o for o in project.objects
-                          if pod_spec(o.data) is not None or is_custom(o))
-
-
-def services(project: Project) -> NamespaceIndex:
-    return NamespaceIndex(project.objects_of("Service"))
-
-
 def templated(value: object) -> bool:
     """An unrendered placeholder (``${VAR}``, ``{{ .Values.x }}``, ``PORT``) we cannot judge."""
     text = str(value)
@@ -125,59 +131,166 @@ def _nested_template_labels(node: Any, depth: int = 0) -> Iterator[Mapping[str, 
     """Labels of pod templates nested anywhere in a custom resource (JobSet, Argo…)."""
     if depth > 10:
         return
-    if isinstance(node, Mapping):
-        labels = dig(node, "metadata", "labels")
-        if isinstance(labels, Mapping) and isinstance(dig(node, "spec", "containers"), list):
-            yield labels
+    if isinstance(node, dict):  # parsed YAML: plain dict/list subclasses, fast to test
+        spec = node.get("spec")
+        meta = node.get("metadata")
+        if isinstance(spec, dict) and isinstance(meta, dict) and isinstance(
+                spec.get("containers"), list) and isinstance(meta.get("labels"), dict):
+            yield meta["labels"]
         for value in node.values():
-            if isinstance(value, Mapping | list):
+            if isinstance(value, dict | list):
                 yield from _nested_template_labels(value, depth + 1)
     elif isinstance(node, list):
         for item in node:
-            yield from _nested_template_labels(item, depth + 1)
+            if isinstance(item, dict | list):
+                yield from _nested_template_labels(item, depth + 1)
 
 
 _POD_INDEX = re.compile(r"-(\d+)$")
 
+#: Labels Kubernetes derives from an object's name (matched by rule, not by the index).
+_DERIVED = frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"})
 
-def may_select(selector: Any, obj: KubeObject, *, label_selector: bool = False) -> bool:
-    """Whether a selector (a Service's plain map, or a LabelSelector) can match pods of
-    ``obj``, counting the labels Kubernetes adds itself (``job-name``,
-    ``statefulset.kubernetes.io/pod-name``) and, for a custom resource, its nested pod
-    templates or a selector value equal to its name (the labels operators such as
-    CloudNativePG or LeaderWorkerSet put on their pods)."""
-    def matches(labels: Mapping[str, Any]) -> bool:
-        return label_selector_matches(selector, labels) if label_selector else \
-            selector_matches(selector, labels)
 
+@dataclass(frozen=True)
+class _Source:
+    """What a selector is matched against, computed once per object."""
+
+    labels: Mapping[str, Any]  # pod template labels, with the ones Jobs add
+    nested: tuple[Mapping[str, Any], ...]  # custom resources: nested pod templates
+    group: str  # custom resources: API group ("" for workloads)
+
+
+def _domain_matches(group: str, domain: str) -> bool:
+    return group == domain or group.endswith("." + domain) or domain.endswith("." + group)
+
+
+class PodIndex(NamespaceIndex):
+    """Pod-bearing objects (Deployments, Jobs, bare Pods…) and custom resources, whose
+    operators may create pods we cannot see; indexed by label, name and API group so that
+    matching every Service to its pods stays linear on large inputs."""
+
+    def __init__(self, objects: Iterable[KubeObject]) -> None:
+        super().__init__(objects)
+        self.sources: dict[int, _Source] = {}
+        self.by_label: dict[tuple[str, str], list[KubeObject]] = defaultdict(list)
+        self.custom_by_name: dict[str, list[KubeObject]] = defaultdict(list)
+        self.custom_by_group: dict[str, list[KubeObject]] = defaultdict(list)
+        self._workloads: dict[str, bool] = {}
+        self._ports: dict[int, list[Port]] = {}
+        for obj in self.all:
+            if pod_spec(obj.data) is None:
+                nested = tuple(_nested_template_labels(obj.data))
+                group = obj.api_version.rpartition("/")[0]
+                self.sources[id(obj)] = _Source({}, nested, group)
+                self.custom_by_name[obj.name].append(obj)
+                self.custom_by_group[group].append(obj)
+                for labels in nested:
+                    for key, value in labels.items():
+                        self.by_label[(str(key), str(value))].append(obj)
+                continue
+            labels = dict(pod_template_labels(obj.data))
+            if obj.kind == "Job":
+                labels.setdefault("job-name", obj.name)
+                labels.setdefault("batch.kubernetes.io/job-name", obj.name)
+            self.sources[id(obj)] = _Source(labels, (), "")
+            for key, value in labels.items():
+                self.by_label[(str(key), str(value))].append(obj)
+
+    def ports(self, obj: KubeObject) -> list[Port]:
+        """The declared container ports of ``obj`` (computed once)."""
+        if id(obj) not in self._ports:
+            self._ports[id(obj)] = all_ports(obj)
+        return self._ports[id(obj)]
+
+    def has_workloads(self, namespace: str) -> bool:
+        """Whether real workloads (not custom resources) are explicitly in ``namespace``."""
+        key = "" if namespace == "default" else namespace
+        if key not in self._workloads:
+            self._workloads[key] = any(not self.sources[id(o)].group
+                                       for o in self.explicit(key))
+        return self._workloads[key]
+
+    def may_select(self, selector: Any, obj: KubeObject, *,
+                   label_selector: bool = False) -> bool:
+        """Whether a selector (a Service's plain map, or a LabelSelector) can match pods of
+        ``obj``, counting the labels Kubernetes adds itself (``job-name``,
+        ``statefulset.kubernetes.io/pod-name``) and, for a custom resource, its nested pod
+        templates, a selector value equal to its name or a label domain equal to its API
+        group (the labels operators such as CloudNativePG or Ray put on their pods)."""
+        def matches(labels: Mapping[str, Any]) -> bool:
+            return label_selector_matches(selector, labels) if label_selector else \
+                selector_matches(selector, labels)
+
+        plain = _plain_labels(selector, label_selector=label_selector)
+        source = self.sources[id(obj)]
+        if source.group:
+            return obj.name in {str(v) for v in plain.values()} or any(
+                _domain_matches(source.group, str(k).partition("/")[0])
+                for k in plain if "/" in str(k)) or any(
+                matches(labels) for labels in source.nested)
+        labels = source.labels
+        if obj.kind == "StatefulSet" and any(k in plain for k in _DERIVED):
+            labels = dict(labels)
+            wanted = str(plain.get("statefulset.kubernetes.io/pod-name", ""))
+            match = _POD_INDEX.search(wanted)
+            if match and wanted[:match.start()] == obj.name:
+                labels["statefulset.kubernetes.io/pod-name"] = wanted
+            index = str(plain.get("apps.kubernetes.io/pod-index", ""))
+            if index.isdigit():
+                labels["apps.kubernetes.io/pod-index"] = index
+        return matches(labels)
+
+    def selected(self, selector: Any, namespace: str, *,
+                 label_selector: bool = False) -> list[KubeObject]:
+        """Objects near ``namespace`` whose pods ``selector`` may match."""
+        plain = _plain_labels(selector, label_selector=label_selector)
+        key = next((k for k in plain if k not in _DERIVED), None)
+        if key is None:
+            candidates = self.all
+        else:
+            candidates = list(self.by_label.get((str(key), str(plain[key])), []))
+            for value in {str(v) for v in plain.values()}:
+                candidates += self.custom_by_name.get(value, [])
+            domains = {str(k).partition("/")[0] for k in plain if "/" in str(k)}
+            for group, objs in self.custom_by_group.items():
+                if any(_domain_matches(group, d) for d in domains):
+                    candidates += objs
+        seen: set[int] = set()
+        found = []
+        for obj in candidates:
+            if id(obj) not in seen and same_namespace(obj.namespace, namespace) and \
+                    self.may_select(selector, obj, label_selector=label_selector):
+                seen.add(id(obj))
+                found.append(obj)
+        return found
+
+
+def _plain_labels(selector: Any, *, label_selector: bool) -> Mapping[str, Any]:
     plain = selector.get("matchLabels") if label_selector and isinstance(
         selector, Mapping) else selector
-    plain = plain if isinstance(plain, Mapping) else {}
-    if pod_spec(obj.data) is None:
-        group = obj.api_version.rpartition("/")[0]
-        domains = {str(k).partition("/")[0] for k in plain if "/" in str(k)}
-        return obj.name in {str(v) for v in plain.values()} or any(
-            group == d or group.endswith("." + d) or d.endswith("." + group)
-            for d in domains) or any(
-            matches(labels) for labels in _nested_template_labels(obj.data))
-    labels = dict(pod_template_labels(obj.data))
-    if obj.kind == "Job":
-        labels.setdefault("job-name", obj.name)
-        labels.setdefault("batch.kubernetes.io/job-name", obj.name)
-    elif obj.kind == "StatefulSet":
-        wanted = str(plain.get("statefulset.kubernetes.io/pod-name", ""))
-        match = _POD_INDEX.search(wanted)
-        if match and wanted[:match.start()] == obj.name:
-            labels["statefulset.kubernetes.io/pod-name"] = wanted
-        index = str(plain.get("apps.kubernetes.io/pod-index", ""))
-        if index.isdigit():
-            labels["apps.kubernetes.io/pod-index"] = index
-    return matches(labels)
+    return plain if isinstance(plain, Mapping) else {}
 
 
-def pods_selected(pods: NamespaceIndex, selector: Any, namespace: str) -> list[KubeObject]:
+def pod_objects(project: Project) -> PodIndex:
+    """The :class:`PodIndex` of ``project``, built once per run and shared by the rules
+    (memoised on the project object, which lives for one run)."""
+    cached = project.__dict__.get("_podfit_pod_index")
+    if isinstance(cached, PodIndex):
+        return cached
+    index = PodIndex(o for o in project.objects if pod_spec(o.data) is not None
+                     or is_custom(o))
+    project.__dict__["_podfit_pod_index"] = index
+    return index
+
+
+def services(project: Project) -> NamespaceIndex:
+    return NamespaceIndex(project.objects_of("Service"))
+
+
+def pods_selected(pods: PodIndex, selector: Any, namespace: str) -> list[KubeObject]:
     """Pod-bearing objects near ``namespace`` whose pods a Service selector may match."""
-    return [o for o in pods.near(namespace) if may_select(selector, o)]
+    return pods.selected(selector, namespace)
 
 
 def knows_ports(obj: KubeObject) -> bool:
@@ -262,9 +375,17 @@ class Secured:
 
     @property
     def line(self) -> int:
-        c = self.workload.container
-        sc = c.get("securityContext")
-        return int(getattr(sc, "line", 0) or self.workload.line_of("securityContext", "image"))
+        """The container's ``securityContext:`` key, else the container's first line."""
+        return self.workload.line_of("securityContext", "name")
+
+    @property
+    def pod_line(self) -> int:
+        """The pod's ``securityContext:`` key, else the pod spec's ``spec:`` key."""
+        return key_line(pod_spec(self.workload.obj.data), "securityContext",
+                        pod_spec_line(self.workload.obj))
+
+    def pod_line_of(self, key: str) -> int:
+        return key_line(self.pod, key, self.pod_line)
 
     def line_of(self, key: str) -> int:
         sc = self.workload.container.get("securityContext")

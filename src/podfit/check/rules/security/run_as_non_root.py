@@ -95,7 +95,7 @@ def check(project: Project) -> Iterator[Hit]:
         else:  # the pod says false and the container inherits it
             fix = pod_fix(item.workload.obj, "set runAsNonRoot: true",
                           ("securityContext", "runAsNonRoot"), True)
-            line = int(getattr(item.pod, "line", item.line))
+            line = item.pod_line_of("runAsNonRoot")
         yield Hit(item.workload.obj.path, line,
                   f"{item.label} does not set runAsNonRoot: true (on the container or the "
                   f"pod's securityContext){hint}", fix=fix)

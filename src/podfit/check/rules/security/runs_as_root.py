@@ -71,5 +71,5 @@ def check(project: Project) -> Iterator[Hit]:
         key = (obj.path, obj.document, obj.list_item)
         if key not in reported_pods:  # one finding on the pod's securityContext
             reported_pods.add(key)
-            line = item.pod.line_of("runAsUser") if hasattr(item.pod, "line_of") else obj.line
+            line = item.pod_line_of("runAsUser")
             yield Hit(obj.path, line, message.replace(item.label, f"the pod of {describe(obj)}"))

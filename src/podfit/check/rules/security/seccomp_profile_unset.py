@@ -46,7 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podfit.check.facts_services import describe, pod_fix, secured_containers
+from podfit.check.facts_services import describe, key_line, pod_fix, secured_containers
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import FixSafety, Severity
@@ -71,8 +71,7 @@ def check(project: Project) -> Iterator[Hit]:
         if own in GOOD or (own is None and pod in GOOD):
             continue
         if own is not None:
-            sc = item.container["seccompProfile"]
-            line = sc.line_of("type") if hasattr(sc, "line_of") else item.line
+            line = key_line(item.container["seccompProfile"], "type", item.line)
             yield Hit(obj.path, line, f"{item.label} sets seccompProfile type {own}; use "
                       "RuntimeDefault")
             continue
@@ -81,8 +80,7 @@ def check(project: Project) -> Iterator[Hit]:
             continue
         reported.add(key)
         state = f"is {pod}" if pod else "is not set"
-        line = int(getattr(item.pod.get("seccompProfile"), "line", 0) or getattr(
-            item.pod, "line", 0) or item.line)
+        line = item.pod_line_of("seccompProfile")
         yield Hit(obj.path, line,
                   f"the seccomp profile of {describe(obj)} {state} (container "
                   f"'{item.workload.ref.name}' inherits it); set "

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_services import describe, pod_fix
+from podfit.check.facts_services import describe, key_line, pod_fix, pod_spec_line
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import pod_spec
@@ -85,8 +85,7 @@ def check(project: Project) -> Iterator[Hit]:
         if (obj.namespace, name) in bound or any(n == name and not (ns and obj.namespace)
                                                  for ns, n in bound):
             continue  # the account has RBAC rights: the pod presumably uses the API
-        line = spec.line_of("serviceAccountName") if "serviceAccountName" in spec and hasattr(
-            spec, "line_of") else int(getattr(spec, "line", obj.line))
+        line = key_line(spec, "serviceAccountName", pod_spec_line(obj))
         yield Hit(obj.path, line,
                   f"{describe(obj)} mounts the '{name}' ServiceAccount's API token; if the app "
                   "does not call the Kubernetes API, set automountServiceAccountToken: false "

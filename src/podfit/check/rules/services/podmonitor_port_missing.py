@@ -83,12 +83,10 @@ from collections.abc import Iterator, Mapping
 
 from podfit.check.facts import port_matches
 from podfit.check.facts_services import (
-    all_ports,
     declares_ports,
     describe,
     is_monitor,
     knows_ports,
-    may_select,
     monitor_namespaces,
     pod_objects,
 )
@@ -111,10 +109,10 @@ def check(project: Project) -> Iterator[Hit]:
         index = index or pod_objects(project)
         selector = dig(monitor.data, "spec", "selector")
         selected = [o for o in index.in_namespaces(monitor_namespaces(monitor))
-                    if may_select(selector, o, label_selector=True)]
+                    if index.may_select(selector, o, label_selector=True)]
         if not selected or not all(knows_ports(o) for o in selected):
             continue  # PF607's finding, or pods made by an operator
-        ports = [p for o in selected for p in all_ports(o)]
+        ports = [p for o in selected for p in index.ports(o)]
         undeclared = any(not declares_ports(o) for o in selected)
         which = ", ".join(sorted({o.ref for o in selected}))
         for endpoint in endpoints:

@@ -88,7 +88,6 @@ from podfit.check.facts_services import (
     is_monitor,
     key_line,
     knows_ports,
-    may_select,
     monitor_namespaces,
     pod_objects,
 )
@@ -112,7 +111,7 @@ def check(project: Project) -> Iterator[Hit]:
         candidates = index.in_namespaces(watched)
         selector = dig(monitor.data, "spec", "selector")
         if not any(knows_ports(o) for o in index.explicit(watched)) or any(
-                may_select(selector, o, label_selector=True) for o in candidates):
+                index.may_select(selector, o, label_selector=True) for o in candidates):
             continue
         count = sum(map(knows_ports, candidates))
         spec = monitor.data.get("spec")

@@ -85,7 +85,6 @@ from collections.abc import Iterator, Mapping
 from podfit.check.facts_services import (
     describe,
     key_line,
-    knows_ports,
     pod_objects,
     pods_selected,
 )
@@ -109,12 +108,12 @@ def check(project: Project) -> Iterator[Hit]:
                 dig(spec, "type") == "ExternalName":
             continue
         pods = pods or pod_objects(project)
-        present = [o for o in pods.explicit(service.namespace) if knows_ports(o)]
-        if not present or pods_selected(pods, selector, service.namespace):
+        if not pods.has_workloads(service.namespace) or pods_selected(
+                pods, selector, service.namespace):
             continue
         wanted = ", ".join(f"{k}={v}" for k, v in selector.items())
         line = key_line(spec, "selector", service.line)
         yield Hit(service.path, line,
-                  f"{describe(service)} selects pods with {wanted}, but none of the "
-                  f"{len(present)} workload(s) in its namespace has these labels; make the "
-                  "selector match the pod template labels")
+                  f"{describe(service)} selects pods with {wanted}, but no workload in its "
+                  "namespace has these labels; make the selector match the pod template "
+                  "labels")

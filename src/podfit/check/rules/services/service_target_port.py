@@ -88,7 +88,6 @@ from collections.abc import Iterator, Mapping
 
 from podfit.check.facts import port_matches
 from podfit.check.facts_services import (
-    all_ports,
     declares_ports,
     describe,
     key_line,
@@ -122,7 +121,7 @@ def check(project: Project) -> Iterator[Hit]:
         selected = pods_selected(pods, selector, service.namespace)
         if not selected or not all(knows_ports(o) for o in selected):
             continue  # PF601's finding, or pods made by an operator
-        exposed = [p for obj in selected for p in all_ports(obj)]
+        exposed = [p for obj in selected for p in pods.ports(obj)]
         undeclared = any(not declares_ports(obj) for obj in selected)
         listened: set[int] | None = None
         names = ", ".join(sorted({o.ref for o in selected}))

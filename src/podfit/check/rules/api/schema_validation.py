@@ -1,0 +1,196 @@
+"""## What it does
+Validates each object against the OpenAPI schema of its kind for the target Kubernetes
+version (`kube-version`, mapped to the nearest version that the `kubernetes-validate`
+package ships — 1.25 to 1.37 today), in strict mode: unknown fields, wrong types and missing
+required fields are reported, each at its line with its JSON path. Custom resources and
+kinds without a shipped schema are skipped. Needs the `schemas` extra
+(`pip install 'podfit[schemas]'`). **Off by default** (it costs ~10 ms per object): run it
+with `--select PF903` (or `select = ["PF903"]`).
+
+## Why is this bad?
+`kubectl apply` rejects a mistyped field (`containerport`, `resource:`) or — with
+client-side apply and older tooling — silently drops it, so a limit or probe you wrote is not
+there. Other podfit rules read the manifest as written and cannot see that.
+
+## Example
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1.4.2
+          resource:
+            limits:
+              memory: 512Mi
+```
+
+## Use instead
+```yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1.4.2
+          resources:
+            limits:
+              memory: 512Mi
+```
+
+## Fix safety
+No automatic fix.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from podfit.check.documents.kubernetes import KubeObject
+from podfit.check.facts_services import describe
+from podfit.check.project import Project
+from podfit.check.rule import Category, Hit, Rule
+from podfit.core.kube import containers
+from podfit.core.models import Severity
+
+RULE = Rule(code="PF903", name="schema-validation", severity=Severity.ERROR,
+            summary="Object does not match the Kubernetes OpenAPI schema of its kind.",
+            category=Category.API, default_enabled=False)
+
+
+@cache
+def _versions() -> tuple[tuple[int, str], ...]:
+    from kubernetes_validate.utils import all_versions
+
+    return tuple((int(v.split(".")[1]), v) for v in all_versions() if v.startswith("1."))
+
+
+def schema_version(minor: int) -> str:
+    """The newest shipped schema not newer than 1.``minor`` (else the oldest one)."""
+    versions = _versions()
+    older = [v for m, v in versions if m <= minor]
+    return older[-1] if older else versions[0][1]
+
+
+@cache
+def _validator(version: str, api_version: str, kind: str) -> Any:
+    """A strict validator for one kind, or None when no schema ships for it."""
+    import jsonschema  # type: ignore[import-untyped]  # no stubs; comes with kubernetes-validate
+    from kubernetes_validate.utils import schema_contents
+    from referencing import Registry, Resource
+
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    folder = f"kubernetes-json-schema/v{version}-local-strict"
+    try:
+        schema = schema_contents(f"{folder}/{kind.lower()}-{group}.json", version)
+    except FileNotFoundError:
+        return None
+    registry: Registry[Any] = Resource.from_contents(schema) @ Registry()
+    registry = Resource.from_contents(_definitions(folder, version)) @ registry
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+@cache
+def _definitions(folder: str, version: str) -> Any:
+    from kubernetes_validate.utils import schema_contents
+
+    return schema_contents(f"{folder}/_definitions.json", version)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-shaped copy: YAML timestamps become the strings Kubernetes would read."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def _looks_like_patch(obj: KubeObject) -> bool:
+    """A Kustomize strategic-merge patch: partial by design, so not schema-checked."""
+    if "$patch" in str(obj.data):
+        return True
+    refs = list(containers(obj.data))
+    return bool(refs) and not any(ref.container.get("image") for ref in refs)
+
+
+def _templated(value: Any) -> bool:
+    return isinstance(value, str) and ("${" in value or "{{" in value)
+
+
+def _locate(data: Any, path: list[Any], fallback: int) -> int:
+    """Line of the last key or item of ``path`` that exists in the parsed object."""
+    node, line = data, fallback
+    for step in path:
+        if isinstance(node, Mapping) and step in node:
+            line = node.line_of(step) if hasattr(node, "line_of") else line
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+            line = node.item_lines[step] if hasattr(node, "item_lines") else line
+            node = node[step]
+        else:
+            break
+    return int(line)
+
+
+def _json_path(path: list[Any]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path) or "."
+
+
+def check(project: Project) -> Iterator[Hit]:
+    objects = list(project.objects)
+    try:
+        version = schema_version(project.settings.kube_minor)
+    except ImportError:
+        if objects:
+            yield Hit(objects[0].path, 1, "schema validation needs the 'schemas' extra: "
+                      "pip install 'podfit[schemas]' (kubernetes-validate)")
+        return
+    for obj in objects:
+        validator = _validator(version, obj.api_version, obj.kind) if obj.kind else None
+        if validator is None or _looks_like_patch(obj):
+            continue  # a custom resource, a kind this version does not know, or a patch
+        for error in sorted(validator.iter_errors(_plain(obj.data)), key=lambda e: list(
+                map(str, e.absolute_path))):
+            path = list(error.absolute_path)
+            if _templated(error.instance):
+                continue  # an unrendered ${VAR} or {{ }} placeholder
+            message = error.message
+            if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+                known = error.schema.get("properties", {}) if isinstance(
+                    error.schema, Mapping) else {}
+                extra = [k for k in error.instance if k not in known]
+                if extra:
+                    path.append(extra[0])
+                    message = f"unknown field '{extra[0]}'"
+            if len(message) > 160:
+                message = message[:157] + "..."
+            yield Hit(obj.path, _locate(obj.data, path, obj.line),
+                      f"{describe(obj)}: {_json_path(path)}: {message} (Kubernetes "
+                      f"{version.rsplit('.', 1)[0]} schema)")
