@@ -83,6 +83,13 @@ def commands(ins: Instruction) -> list[Command]:
     return result
 
 
+def runs_compileall(cmd: Command) -> bool:
+    """``python -m compileall …`` (any interpreter, options before ``-m`` allowed)."""
+    argv = cmd.argv
+    return bool(_PYTHON.fullmatch(cmd.head)) and "compileall" in argv and argv.index(
+        "compileall") > 1 and argv[argv.index("compileall") - 1] == "-m"
+
+
 def stage_commands(stage: Stage) -> Iterator[Command]:
     for ins in stage.instructions:
         yield from commands(ins)

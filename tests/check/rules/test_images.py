@@ -165,6 +165,9 @@ def test_pf104_compilers_in_final_image(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nRUN --mount=type=bind,source=uv.lock,target=uv.lock \\\n"
      "    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \\\n"
      "    uv sync --locked --no-install-project\nCOPY . /app\nRUN uv sync --locked\n", []),
+    ("FROM python:3.12-slim\nCOPY api ./api\nRUN pip install -r requirements.txt\n", [2]),
+    ("FROM python:3.12-slim\nCOPY entrypoint /usr/local/bin/\nCOPY <<EOF /etc/x.conf\nx\nEOF\n"
+     "RUN pip install -r requirements.txt\n", []),
     ("FROM python:3.12-slim\nCOPY manage.py .\nRUN pip install -r requirements.txt\n", [2]),
     ("FROM python:3.12-slim\nCOPY setup.py setup.cfg ./\nRUN pip install -r requirements.txt\n",
      []),
@@ -196,6 +199,12 @@ def test_pf105_source_before_dependencies(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nRUN --mount=type=bind,source=r.txt,target=/r.txt "
      "pip install -r /r.txt\n", [2]),
     ("FROM python:3.12-slim\nRUN pip install -r r.txt && rm -rf /root/.cache/pip\n", []),
+    ("FROM python:3.12-slim\nRUN pip install -r r.txt && pip cache purge\n", []),
+    ("FROM python:3.12-slim\nENV POETRY_CACHE_DIR=/tmp/pc\nRUN poetry install && rm -rf /tmp/pc\n",
+     []),
+    ("FROM python:3.12-slim\nRUN poetry install && rm -rf $POETRY_CACHE_DIR\n", []),
+    # an apt cache cleanup does not clear pip's
+    ("FROM python:3.12-slim\nRUN pip install -r r.txt && rm -rf /var/cache/apt/*\n", [2]),
     # options before the subcommand
     ("FROM python:3.12-slim\nRUN uv --directory /app sync --frozen\n", [2]),
     # builder stages do not ship their cache
@@ -417,6 +426,9 @@ def test_pf115_dont_write_bytecode(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nRUN uv sync --no-cache && python -m compileall -q /app/.venv\n",
      []),
     ("FROM python:3.12-slim\nRUN uv sync --no-cache\nRUN python -m compileall /app/.venv\n", []),
+    ("FROM python:3.12-slim\nRUN uv sync --no-cache\nRUN /venv/bin/python3 -OO -m compileall /a\n",
+     []),
+    ("FROM python:3.12-slim\nRUN uv sync --no-cache\nRUN echo compileall\n", [2]),
     # built in a builder whose venv is copied: reported on the builder's RUN
     ("FROM python:3.12-slim AS build\nRUN uv sync --no-cache\nFROM python:3.12-slim\n"
      "COPY --from=build /app/.venv /app/.venv\n", [2]),

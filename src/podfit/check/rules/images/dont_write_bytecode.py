@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.documents.dockerfile import env_pairs
-from podfit.check.facts_images import image_stages, stage_commands, unquote
+from podfit.check.facts_images import image_stages, runs_compileall, stage_commands, unquote
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
@@ -46,10 +46,6 @@ RULE = Rule(code="PF115", name="dont-write-bytecode-in-image", severity=Severity
             category=Category.IMAGES, fix=FixSafety.UNSAFE)
 
 NAME = "PYTHONDONTWRITEBYTECODE"
-
-
-def compiles(cmd_argv: tuple[str, ...]) -> bool:
-    return "compileall" in cmd_argv[1:3]
 
 
 def check(project: Project) -> Iterator[Hit]:
@@ -62,7 +58,7 @@ def check(project: Project) -> Iterator[Hit]:
                     setting = ins
         if setting is None or not unquote(env_pairs(setting)[NAME]):
             continue
-        if any(compiles(c.argv) for stage in chain for c in stage_commands(stage)):
+        if any(runs_compileall(c) for stage in chain for c in stage_commands(stage)):
             continue
         fix = None
         if len(env_pairs(setting)) == 1:

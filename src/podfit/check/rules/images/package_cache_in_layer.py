@@ -80,7 +80,7 @@ def check(project: Project) -> Iterator[Hit]:
                         "UV_CACHE_DIR"), env.get("POETRY_CACHE_DIR")} for t in cache_targets(ins)):
                     continue
                 cmds = commands(ins)
-                if any(c.head == "rm" and any("cache" in a for a in c.argv[1:]) for c in cmds):
+                if any(_clears_cache(c, env) for c in cmds):
                     continue
                 offending: list[tuple[str, Command]] = []
                 for cmd in cmds:
@@ -106,6 +106,20 @@ def check(project: Project) -> Iterator[Hit]:
                           f"'{shown}' keeps its download cache in the layer; use 'RUN "
                           f"--mount=type=cache,target={_cache_dir(tool, env)}' or add "
                           f"'{option}'", fix=_fix(doc, ins, offending))
+
+
+_CLEARS = {("pip", "cache"), ("uv", "cache"), ("poetry", "cache")}
+_CACHE_VARIABLES = ("PIP_CACHE_DIR", "UV_CACHE_DIR", "POETRY_CACHE_DIR")
+
+
+def _clears_cache(cmd: Command, env: dict[str, str]) -> bool:
+    """``rm -rf ~/.cache/pip`` (or the moved cache dir), ``pip cache purge``, ``uv cache
+    clean``, ``poetry cache clear`` in the same RUN."""
+    if cmd.head == "rm":
+        moved = tuple(env[v] for v in _CACHE_VARIABLES if env.get(v))
+        return any(".cache" in a or "_CACHE_DIR" in a or (moved and a.startswith(moved))
+                   for a in cmd.argv[1:])
+    return len(cmd.argv) > 1 and (cmd.head, cmd.argv[1]) in _CLEARS
 
 
 def _cache_dir(tool: str, env: dict[str, str]) -> str:

@@ -55,7 +55,9 @@ _DEPENDENCY_FILE = re.compile(
 _SOURCE_DIRS = {".", "./", "src", "app", "./src", "./app", "*"}
 #: Directories that hold what an install needs, or files unrelated to the code.
 _NOT_SOURCE = frozenset({"requirements", "reqs", "deps", "wheels", "wheelhouse", "dist",
-                         "vendor", "docker", "certs", "patches", "constraints"})
+                         "vendor", "docker", "certs", "patches", "constraints", "bin", "scripts",
+                         "config", "conf", "etc", "entrypoint", "docker-entrypoint", "start",
+                         "run", "Makefile", "Procfile"})
 _INSTALLS = (("uv", "sync"), ("poetry", "install"), ("pdm", "install"), ("pdm", "sync"),
              ("pipenv", "install"), ("pipenv", "sync"))
 
@@ -67,6 +69,8 @@ def _copies_source(ins: Instruction) -> str | None:
     if any(_DEPENDENCY_FILE.search(s) for s in ins.args[:-1]):
         return None  # staging the dependency files (with optional extras) is the right order
     for source in ins.args[:-1]:
+        if source.startswith("<<"):
+            continue  # a heredoc file
         clean = source.rstrip("/*?")
         if clean in {s.rstrip("/") for s in _SOURCE_DIRS} or clean.endswith(".py") or (
                 "." not in posixpath.basename(clean) and not _DEPENDENCY_FILE.search(clean)

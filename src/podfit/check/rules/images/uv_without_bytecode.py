@@ -49,6 +49,7 @@ from podfit.check.facts_images import (
     image_stages,
     line_column,
     pip_install_args,
+    runs_compileall,
     stage_commands,
     subcommand_args,
     truthy,
@@ -71,7 +72,7 @@ def check(project: Project) -> Iterator[Hit]:
             env = build_env(doc, stage)
             pending: list[tuple[Command, str]] = []
             for cmd in stage_commands(stage):
-                if "compileall" in cmd.argv[1:3]:
+                if runs_compileall(cmd):
                     pending = []
                     continue
                 args = pip_install_args(cmd)
@@ -86,7 +87,7 @@ def check(project: Project) -> Iterator[Hit]:
                     pending.append((cmd, "'pip install --no-compile' ships no bytecode; drop "
                                     "--no-compile or run 'python -m compileall' afterwards"))
             later = chain[chain.index(stage) + 1:] if stage in chain else chain
-            if any("compileall" in c.argv[1:3] for s in later for c in stage_commands(s)):
+            if any(runs_compileall(c) for s in later for c in stage_commands(s)):
                 pending = []  # compiled after the copy or in a later stage
             for cmd, message in pending:
                 places = line_column(doc, cmd.ins, _WHERE)
