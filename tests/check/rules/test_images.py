@@ -454,6 +454,8 @@ def test_pf116_dependencies_without_bytecode(tmp_path: Path, dockerfile: str,
      [3]),
     ("FROM python:3.12-slim\nCMD [\"sh\", \"-c\", \"exec pdm run gunicorn app:app\"]\n", [2]),
     ("FROM python:3.12-slim\nCMD [\"gunicorn\", \"app:app\"]\n", []),
+    ("FROM python:3.12-slim\nCMD [\"uvx\", \"--from\", \"x\", \"gunicorn\"]\n", [2]),
+    ("FROM python:3.12-slim\nCMD pipx run gunicorn app:app\n", [2]),
     ("FROM python:3.12-slim\nCMD [\"uv\", \"run\", \"--frozen\", \"gunicorn\", \"app:app\"]\n",
      [2]),
     ("FROM python:3.12-slim\nRUN uv run python -m compileall .\nCMD [\"python\", \"app.py\"]\n",
@@ -512,6 +514,9 @@ def test_messages_name_the_offending_values(tmp_path: Path) -> None:
     assert "'flask'" in text["PF107"]
     assert "gcc" in text["PF104"]
     assert "'uv run'" in text["PF117"]
+    uvx = check_files(tmp_path / "x", {"Dockerfile": "FROM python:3.12-slim\nCMD [\"uvx\", "
+                      "\"--from\", \"x\", \"gunicorn\"]\n"}, ("PF117",))
+    assert "runs 'gunicorn' with 'uvx'" in uvx.findings[0].message
 
 
 def test_pf106_names_the_cache_directory(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ requirements files and `pyproject.toml` it installs (those next to the Dockerfil
 
 ## Why is this bad?
 Most binary wheels on PyPI are `manylinux` (glibc) wheels, which musl cannot load. Where a
-package has no `musllinux` wheel for the Python version, pip compiles it: builds take minutes
-instead of seconds (grpcio and pandas: tens of minutes), need compilers and headers, and often
-give a larger image than `python:X-slim`. Alpine's Python is also built without PGO, and musl's
+package has no `musllinux` wheel for the Python version, pip compiles it: builds take many
+minutes instead of seconds, need compilers and headers, and can end up larger than the same
+image on `python:X-slim`. Alpine's Python is also built without PGO, and musl's
 allocator and DNS resolver behave differently under load.
 
 ## Example

@@ -1,7 +1,7 @@
 """## What it does
 Reports a final image whose command starts the app through `uv run`, `poetry run`,
 `pipenv run`, `pdm run`, `hatch run` or `rye run` — in `CMD`/`ENTRYPOINT`, or as the last
-command of the entrypoint script they run.
+command of the entrypoint script they run — and one that runs a tool with `uvx` or `pipx run`.
 
 ## Why is this bad?
 These runners resolve the project at every start: `uv run` checks (and may re-sync) the lock
@@ -44,9 +44,11 @@ from podfit.check.servers import parse_server_command, split_shell
 from podfit.core.models import Severity
 
 RULE = Rule(code="PF117", name="package-runner-at-runtime", severity=Severity.WARNING,
-            summary="The image's command starts the app through `uv run`/`poetry run`/… .",
+            summary="The image starts the app through `uv run`, `poetry run` or a similar runner.",
             category=Category.IMAGES)
 
+_VALUE_OPTIONS = frozenset({"--from", "--with", "--python", "-p", "--project", "--directory",
+                            "--env-file", "--group", "--extra", "--spec"})
 _RUNNERS = ("uv run", "poetry run", "pipenv run", "pdm run", "hatch run", "rye run")
 
 
@@ -62,13 +64,37 @@ def check(project: Project) -> Iterator[Hit]:
             line, text = script.last_command
             path, argv = script.path, split_shell(text)
         command = parse_server_command(argv)
-        runner = next((w for w in command.wrapped_by if w in _RUNNERS), None) if command else None
-        if command is None or runner is None:
+        if command is None:
             continue
-        program = next((a for a in command.argv if not a.startswith("-")), "the app")
         where = "the image" if path == doc.path else path
+        rest = list(command.argv)
+        if rest and (rest[0].rsplit("/", 1)[-1] == "uvx" or rest[:2] == ["pipx", "run"]):
+            tool = "uvx" if rest[0].rsplit("/", 1)[-1] == "uvx" else "pipx run"
+            program = _first_word(rest[1 if tool == "uvx" else 2:])
+            yield Hit(path, line,
+                      f"{where} runs '{program}' with '{tool}', which resolves and may download "
+                      "it into a temporary environment at every start; install it at build "
+                      "time and run it directly")
+            continue
+        runner = next((w for w in command.wrapped_by if w in _RUNNERS), None)
+        if runner is None:
+            continue
+        program = _first_word(rest)
         yield Hit(path, line,
                   f"{where} starts '{program}' through '{runner}', which resolves the "
                   "environment at every start (slower starts, writes to the filesystem, an "
                   f"extra process); install at build time and run '{program}' from the "
                   "virtualenv directly")
+
+
+def _first_word(argv: list[str]) -> str:
+    """The program in ``argv``, past runner options and their values (``--with x``)."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _VALUE_OPTIONS
+        else:
+            return word
+    return "the app"
