@@ -55,6 +55,7 @@ def test_v1_applies_limits_measures_and_cleans_up() -> None:
     dirs = group.unique_dirs
     try:
         assert (group.dirs["cpu"] / "cpu.cfs_quota_us").read_text().strip() == "20000"
+        assert (group.dirs["cpu"] / "cpu.shares").read_text().strip() == "262144"
         assert int((group.dirs["memory"] / "memory.limit_in_bytes").read_text()) == 64 * 2**20
         proc = _spawn(group, "import time\nend = time.time() + 1\nwhile time.time() < end: pass")
         time.sleep(0.3)
@@ -107,6 +108,7 @@ def test_v2_writes_limits_and_reads_stats_on_a_fake_cgroupfs(tmp_path: Path) -> 
     assert (parent / "cgroup.subtree_control").read_text() == "+cpu +memory"
     assert (child / "cpu.max").read_text() == "150000 100000"
     assert (child / "memory.max").read_text() == str(256 * 2**20)
+    assert (child / "cpu.weight").read_text() == "10000"
     (child / "cgroup.procs").write_text("")
     (child / "cpu.stat").write_text("usage_usec 2500000\nuser_usec 2000000\nnr_periods 40\n"
                                     "nr_throttled 10\nthrottled_usec 300000\n")

@@ -101,7 +101,7 @@ def test_crash_before_ready_reports_the_apps_last_output() -> None:
 @pytest.mark.usefixtures("no_leftovers")
 def test_crash_under_load_kills_the_orphaned_grandchild() -> None:
     backend = Recording()
-    with pytest.raises(ProfileError, match="during load|simulated crash"):
+    with pytest.raises(ProfileError, match=r"during load|simulated crash"):
         _profile([sys.executable, "-c", CRASHER, "{port}"], backend)
     assert len(backend.seen) >= 1  # the grandchild outlived the server inside the cgroup
     assert not _alive(backend.seen)

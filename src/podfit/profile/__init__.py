@@ -9,7 +9,13 @@ from podfit.profile.load import wrk_available
 from podfit.profile.model import ModelSettings, recommend
 from podfit.profile.results import ProfileResult, Recommendation, RunResult
 from podfit.profile.runner import RunSettings
-from podfit.profile.sandbox import Backend, CgroupBackend, ContainerBackend, guard_signals
+from podfit.profile.sandbox import (
+    Backend,
+    CgroupBackend,
+    ContainerBackend,
+    guard_signals,
+    load_driver,
+)
 from podfit.profile.server import parse_command
 from podfit.profile.sweep import Event, Observer, SweepSettings, sweep
 
@@ -38,8 +44,9 @@ def run_profile(argv: list[str], backend: Backend, *, run: RunSettings, grid: Sw
         if observe:
             observe(event)
 
-    with guard_signals():
-        runs = sweep(backend, command, run_settings=run, settings=grid, observe=relay)
+    with guard_signals(), load_driver(run.use_wrk) as driver:
+        runs = sweep(backend, command, run_settings=run, settings=grid, observe=relay,
+                     driver=driver)
     if any(r.closed and r.closed.generator_saturated for r in runs):
         warnings.append("the load generator saturated its CPU in some runs: their throughput "
                         "is a lower bound")

@@ -20,6 +20,10 @@ from podfit.core.errors import ProfileError
 
 PERIOD_US = 100_000  # the kubelet's CFS period
 UNLIMITED = 2**62  # v1 reports "no limit" as 9223372036854771712
+# The app's cgroup outweighs everything else on the host, as a pod's CPU request guarantees
+# its share on a node: other load on the machine must not look like the app's own slowness.
+V1_MAX_SHARES = 262144
+V2_MAX_WEIGHT = 10000
 _V1_CONTROLLERS = ("cpu", "cpuacct", "memory", "pids")
 _counter = itertools.count()
 
@@ -203,6 +207,7 @@ class CgroupV1:
 
     def _apply(self) -> None:
         cpu = self.dirs["cpu"]
+        _write(cpu / "cpu.shares", str(V1_MAX_SHARES))
         _write(cpu / "cpu.cfs_period_us", str(PERIOD_US))
         quota = -1 if self.limits.cpu is None else max(1000, round(self.limits.cpu * PERIOD_US))
         _write(cpu / "cpu.cfs_quota_us", str(quota))
@@ -297,6 +302,7 @@ class CgroupV2:
         quota = "max" if self.limits.cpu is None else str(max(1000, round(self.limits.cpu
                                                                            * PERIOD_US)))
         _write(self.directory / "cpu.max", f"{quota} {PERIOD_US}")
+        _write(self.directory / "cpu.weight", str(V2_MAX_WEIGHT))
         if self.limits.memory is not None:
             _write(self.directory / "memory.max", str(self.limits.memory))
             swap = self.directory / "memory.swap.max"

@@ -9,14 +9,18 @@ reports the generator's own CPU so a saturated generator is not mistaken for a s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from podfit.profile.results import LoadResult
 
@@ -55,7 +59,8 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index]
 
 
-def run_wrk(target: Target, connections: int, duration: float, timeout: float = 5.0) -> LoadResult:
+def run_wrk(target: Target, connections: int, duration: float, timeout: float = 5.0,
+            enter: Callable[[], None] | None = None) -> LoadResult:
     """Closed-loop load with wrk; its CPU is read from the kernel's accounting of the child."""
     threads = max(1, min(2, connections))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -67,7 +72,8 @@ def run_wrk(target: Target, connections: int, duration: float, timeout: float = 
             ["wrk", "-t", str(threads), "-c", str(max(connections, threads)),
              "-d", f"{max(1, round(duration))}s", "--timeout", f"{max(1, round(timeout))}s",
              "-s", script.name, target.url],
-            capture_output=True, text=True, timeout=duration + timeout + 30, check=False)
+            capture_output=True, text=True, timeout=duration + timeout + 30, check=False,
+            preexec_fn=enter)
         wall = time.monotonic() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
@@ -99,6 +105,18 @@ class _Connection:
                         "User-Agent: podfit\r\n\r\n").encode()
 
     async def get(self) -> int:
+        """One request; a kept-alive connection the server closed meanwhile is reopened once
+        (as HTTP clients do), so an idle-timeout race is not counted as an app error."""
+        reused = self.writer is not None
+        try:
+            return await self._get()
+        except (OSError, asyncio.IncompleteReadError, IndexError, ValueError):
+            if not reused:
+                raise
+            self.close()
+            return await self._get()
+
+    async def _get(self) -> int:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.target.host,
                                                                      self.target.port)
@@ -236,11 +254,63 @@ def run_open(target: Target, rate: float, duration: float, max_connections: int 
                                                                          - result.p50_ms / 1000))
 
 
-def closed_loop(target: Target, connections: int, duration: float,
-                use_wrk: bool | None = None) -> LoadResult:
-    """Capacity phase: wrk when present (or forced), else the built-in generator."""
-    if use_wrk is None:
-        use_wrk = wrk_available()
-    if use_wrk:
-        return run_wrk(target, connections, duration)
-    return run_builtin_closed(target, connections, duration)
+class LoadDriver:
+    """Runs every load phase from outside the app's cgroup: wrk as a child, the built-in
+    generator in one helper process; both enter ``enter``'s cgroup (a high-priority one, so a
+    busy host delays neither the schedule of open-loop requests nor their timing)."""
+
+    def __init__(self, use_wrk: bool | None = None,
+                 enter: Callable[[], None] | None = None) -> None:
+        self.use_wrk = wrk_available() if use_wrk is None else use_wrk
+        self.enter = enter
+        self._helper: subprocess.Popen[str] | None = None
+
+    def _call(self, request: dict[str, Any]) -> LoadResult:
+        if self._helper is None or self._helper.poll() is not None:
+            self._helper = subprocess.Popen(
+                [sys.executable, "-c", "from podfit.profile.load import serve; serve()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=self.enter)  # noqa: PLW1509
+        assert self._helper.stdin is not None
+        assert self._helper.stdout is not None
+        self._helper.stdin.write(json.dumps(request) + "\n")
+        self._helper.stdin.flush()
+        line = self._helper.stdout.readline()
+        if not line:
+            raise RuntimeError("the load generator helper exited")
+        return LoadResult(**json.loads(line))
+
+    def closed(self, target: Target, connections: int, duration: float) -> LoadResult:
+        if self.use_wrk:
+            return run_wrk(target, connections, duration, enter=self.enter)
+        return self._call({"mode": "closed", "target": asdict(target),
+                           "connections": connections, "duration": duration})
+
+    def open(self, target: Target, rate: float, duration: float) -> LoadResult:
+        return self._call({"mode": "open", "target": asdict(target), "rate": rate,
+                           "duration": duration})
+
+    def close(self) -> None:
+        if self._helper is not None:
+            if self._helper.stdin is not None:
+                with contextlib.suppress(OSError):
+                    self._helper.stdin.close()
+            try:
+                self._helper.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._helper.kill()
+                self._helper.wait()
+            self._helper = None
+
+
+def serve() -> None:
+    """Helper process: one JSON request per line in, one LoadResult per line out."""
+    for line in sys.stdin:
+        request = json.loads(line)
+        target = Target(**request["target"])
+        if request["mode"] == "closed":
+            result = run_builtin_closed(target, request["connections"], request["duration"])
+        else:
+            result = run_open(target, request["rate"], request["duration"])
+        sys.stdout.write(json.dumps(asdict(result)) + "\n")
+        sys.stdout.flush()
+

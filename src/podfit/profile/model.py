@@ -11,7 +11,7 @@ from podfit.profile import hpa
 from podfit.profile.results import HpaSettings, Reason, Recommendation, RunResult
 
 #: Configurations within this share of the best are "as good"; the smallest of them wins.
-NEAR_BEST = 0.97
+NEAR_BEST = 0.95
 #: Time from pod creation to the app's first answer, on top of the measured start (scheduling,
 #: image already on the node, container start).
 SCHEDULING_S = 10.0

@@ -12,7 +12,7 @@ import psutil
 
 from podfit.core.errors import ProfileError
 from podfit.profile.cgroups import CgroupStats, Limits
-from podfit.profile.load import Target, closed_loop, run_open
+from podfit.profile.load import LoadDriver, Target
 from podfit.profile.results import LoadResult, ProcessMemory, RunResult
 from podfit.profile.sandbox import App, Backend
 from podfit.profile.server import ServerCommand, free_port
@@ -110,8 +110,15 @@ def _meets(result: LoadResult, settings: RunSettings) -> bool:
 
 
 def measure(backend: Backend, command: ServerCommand, *, workers: int, threads: int,
-            limits: Limits, settings: RunSettings) -> RunResult:
+            limits: Limits, settings: RunSettings, driver: LoadDriver | None = None) -> RunResult:
     """One configuration, start to cleanup; a crash or OOM is a result, not an exception."""
+    if driver is None:
+        own = LoadDriver(settings.use_wrk)
+        try:
+            return measure(backend, command, workers=workers, threads=threads, limits=limits,
+                           settings=settings, driver=own)
+        finally:
+            own.close()
     target = Target(settings.host, free_port(settings.host), settings.path)
     argv, env = command.build(workers, threads, *(
         ("0.0.0.0", settings.container_port) if settings.container_port is not None
@@ -135,15 +142,15 @@ def measure(backend: Backend, command: ServerCommand, *, workers: int, threads: 
                            + (f" ({stats.oom_kills} OOM kill(s))" if stats.oom_kills else ""),
                            app.stderr_tail(), stats)
         conns = connections_for(workers, threads, klass)
-        warm = closed_loop(target, conns, settings.warmup_s, settings.use_wrk)
+        warm = driver.closed(target, conns, settings.warmup_s)
         _settle(warm)
         before, t0 = app.stats(), time.monotonic()
-        closed = closed_loop(target, conns, settings.duration_s, settings.use_wrk)
+        closed = driver.closed(target, conns, settings.duration_s)
         after, wall = app.stats(), time.monotonic() - t0
         _settle(closed)
         processes = _memory(app)
         closed = _with_cpu(closed, _cpu(before, after, wall))
-        opens, capacity, cpu_at_capacity = _probe(app, target, closed.rps, settings)
+        opens, capacity, cpu_at_capacity = _probe(app, driver, target, closed.rps, settings)
         end = app.stats()
         status, note = "ok", ""
         if end.oom_kills:
@@ -166,7 +173,7 @@ def measure(backend: Backend, command: ServerCommand, *, workers: int, threads: 
         app.close()
 
 
-def _probe(app: App, target: Target, max_rps: float,
+def _probe(app: App, driver: LoadDriver, target: Target, max_rps: float,
            settings: RunSettings) -> tuple[list[LoadResult], float, float]:
     """Open-loop phases at rising fractions of ``max_rps`` until one misses the SLO; the
     highest rate that met it is the capacity (with the CPU it took)."""
@@ -180,7 +187,7 @@ def _probe(app: App, target: Target, max_rps: float,
         # At least MIN_SAMPLES requests, so that p99 is not just the slowest of a few.
         duration = min(3 * settings.open_duration_s,
                        max(settings.open_duration_s, MIN_SAMPLES / rate))
-        result = run_open(target, rate, duration)
+        result = driver.open(target, rate, duration)
         cpu = _cpu(s0, app.stats(), time.monotonic() - t1)
         opens.append(_with_cpu(result, cpu))
         if not _meets(result, settings):

@@ -33,6 +33,7 @@ from podfit.profile.cgroups import (
     detect_version,
     parse_proc_cgroup,
 )
+from podfit.profile.load import LoadDriver
 
 
 class Closable(Protocol):
@@ -332,3 +333,23 @@ class ContainerBackend:
 
     def close(self) -> None:
         shutil.rmtree(self.conf_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def load_driver(use_wrk: bool | None) -> Iterator[LoadDriver]:
+    """A load driver whose processes run in a cgroup of their own with top CPU priority (when
+    cgroups can be created), removed with everything in it afterwards."""
+    group: Cgroup | None = None
+    with contextlib.suppress(ProfileError, OSError):
+        group = create_cgroup(Limits())
+        _register(group)
+    driver = LoadDriver(use_wrk, _enter(group.procs_files()) if group else None)
+    _register(driver)
+    try:
+        yield driver
+    finally:
+        driver.close()
+        _unregister(driver)
+        if group is not None:
+            group.close()
+            _unregister(group)

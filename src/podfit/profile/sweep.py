@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from podfit.core.errors import ProfileError
 from podfit.core.policy import max_workers_for_cpu
 from podfit.profile.cgroups import Limits
+from podfit.profile.load import LoadDriver
 from podfit.profile.results import RunResult
 from podfit.profile.runner import RunSettings, measure
 from podfit.profile.sandbox import Backend
@@ -70,7 +71,8 @@ def _per_worker_memory(runs: list[RunResult]) -> float:
 
 
 def sweep(backend: Backend, command: ServerCommand, *, run_settings: RunSettings,
-          settings: SweepSettings, observe: Observer | None = None) -> list[RunResult]:
+          settings: SweepSettings, observe: Observer | None = None,
+          driver: LoadDriver | None = None) -> list[RunResult]:
     """Every run made, in order; raises ``ProfileError`` when the app never becomes ready."""
     notify = observe or (lambda event: None)
     started = time.monotonic()
@@ -102,7 +104,7 @@ def sweep(backend: Backend, command: ServerCommand, *, run_settings: RunSettings
                 notify(Event("start", len(runs), total, label))
                 t0 = time.monotonic()
                 run = measure(backend, command, workers=w, threads=t, limits=limits,
-                              settings=run_settings)
+                              settings=run_settings, driver=driver)
                 per_run = max(per_run * 0.5, time.monotonic() - t0)
                 runs.append(run)
                 notify(Event("done", len(runs), total, label, run))
