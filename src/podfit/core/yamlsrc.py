@@ -7,6 +7,7 @@ laughs") and costs about what ``yaml.load`` costs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,8 @@ class YamlDocument:
     line: int
 
 
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s&]")
+_ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s*]")
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 
 
@@ -168,7 +171,8 @@ def load_documents(text: str) -> Iterator[YamlDocument]:
 
     Documents before a syntax error are yielded first, so callers can keep them.
     """
-    has_anchors = "&" in text  # no anchor, no alias: skip the (cheap) expansion count
+    # No anchor and alias, no expansion to count ("&&" and "dir/*" in shell commands are not).
+    has_anchors = bool(_ANCHOR.search(text) and _ALIAS.search(text))
     loader = _Loader(text)
     try:
         index = 0
