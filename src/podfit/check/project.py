@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,14 @@ from podfit.check.documents.python_config import (
     Requirements,
     ShellScript,
 )
-from podfit.check.servers import ServerCommand, parse_cmd_args, parse_server_command
+from podfit.check.servers import (
+    ServerCommand,
+    assignments,
+    expand_vars,
+    parse_cmd_args,
+    parse_server_command,
+    split_shell,
+)
 from podfit.check.settings import CheckSettings
 from podfit.core.kube import ContainerRef, containers, dig
 
@@ -170,6 +178,8 @@ class Project:
         command = [str(a) for a in c.get("command") or []] if isinstance(
             c.get("command"), list) else []
         args = [str(a) for a in c.get("args") or []] if isinstance(c.get("args"), list) else []
+        if env:  # Kubernetes expands $(VAR) in command and args from the container's env
+            command, args = _kube_expand(command, env), _kube_expand(args, env)
         path, line = workload.obj.path, workload.line_of("command", "args", "image")
         argv = command + args
         if not command and doc is not None:
@@ -201,6 +211,17 @@ class Project:
         command = parse_server_command(argv)
         if command is None:
             return None
+        script = self._script_run_by(command)
+        if script is not None and script.last_command is not None:
+            # a script that ends in the server (not in `exec "$@"`): the server is its last line
+            script_env = dict(env)
+            for _, text in script.commands[:-1]:
+                script_env.update(assignments(text, script_env))
+            inner = parse_server_command(split_shell(expand_vars(script.last_command[1],
+                                                                 script_env)))
+            if inner is not None and inner.kind != "other":
+                command, path, line = inner, script.path, script.last_command[0]
+                env = script_env
         if command.shell_env:
             env = {**env, **command.shell_env}  # set by the command itself: wins
         options: dict[str, str] = {}
@@ -226,9 +247,19 @@ class Project:
                 merge(parse_cmd_args(env["GUNICORN_CMD_ARGS"], "gunicorn"), "env GUNICORN_CMD_ARGS")
         elif command.kind in {"uvicorn", "fastapi-run"} and "WEB_CONCURRENCY" in env:
             merge({"workers": env["WEB_CONCURRENCY"]}, "env WEB_CONCURRENCY")
-        merge(dict(command.options.items()), "command line")
+        shell_run = any(w.endswith(" -c") for w in command.wrapped_by)
+        merge({k: expand_vars(v, env) if shell_run else v for k, v in command.options.items()},
+              "command line")
         merge(dict.fromkeys(command.flags, "true"), "command line")
         return EffectiveServer(command, options, sources, env, doc, config, path, line)
+
+    def _script_run_by(self, command: ServerCommand) -> ShellScript | None:
+        if command.kind != "other" or not command.argv:
+            return None
+        argv = list(command.argv)
+        if posixpath.basename(argv[0]) in {"sh", "bash", "ash", "dash", "zsh"}:
+            argv = [a for a in argv[1:] if not a.startswith("-")]
+        return self.script(argv[0]) if argv else None
 
     def _env(self, workload: Workload) -> dict[str, str]:
         env: dict[str, str] = {}
@@ -237,6 +268,18 @@ class Project:
                 value = item.get("value")
                 env[str(item["name"])] = "" if value is None else str(value)
         return env
+
+
+_KUBE_REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def _kube_expand(words: list[str], env: dict[str, str]) -> list[str]:
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        return env.get(match.group(1), match.group(0))
+
+    return [_KUBE_REFERENCE.sub(replace, word) for word in words]
 
 
 def _last(stage: Stage | None, cmd: str) -> Instruction | None:

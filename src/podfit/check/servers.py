@@ -131,6 +131,30 @@ def _take_assignments(words: list[str], env: dict[str, str]) -> list[str]:
     return words
 
 
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def expand_vars(text: str, env: dict[str, str]) -> str:
+    """Expand ``$A``, ``${A}`` and ``${A:-default}`` from ``env`` the way a shell would;
+    references that cannot be resolved stay as written."""
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        if env.get(name):
+            return env[name]
+        return match.group(2) if match.group(2) is not None else match.group(0)
+
+    return _REFERENCE.sub(replace, text)
+
+
+def assignments(command: str, env: dict[str, str]) -> dict[str, str]:
+    """Variables a shell command line sets for what follows (``export A=1``, ``A=1``), with
+    ``${A:-4}`` and ``$A`` expanded from ``env`` where possible."""
+    found: dict[str, str] = {}
+    if _take_assignments(split_shell(command), found):
+        return {}  # a command with a prefix assignment: it sets nothing for later lines
+    return {name: expand_vars(value, env) for name, value in found.items()}
+
+
 def _last_shell_command(script: str, env: dict[str, str]) -> tuple[list[str], bool]:
     """The last simple command of a ``sh -c`` script, and whether it is ``exec``'d; variables
     the script assigns on the way are added to ``env``."""

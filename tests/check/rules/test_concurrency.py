@@ -381,3 +381,38 @@ def test_pf301_shell_assignment_wins_over_container_env(tmp_path: Path) -> None:
     files = {K8S: deploy(cmd("sh", "-c", "WEB_CONCURRENCY=2 exec gunicorn app:app"),
                          env("WEB_CONCURRENCY", "9"), LIMIT_1CPU)}
     assert hits(tmp_path, files, "PF301") == []
+
+
+START = '#!/bin/sh\nset -e\nexport WEB_CONCURRENCY="${WEB_CONCURRENCY:-9}"\nexec gunicorn app:app\n'
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    # a script that ends in the server: its variables and last line count
+    ({K8S: deploy(cmd("/app/start.sh"), LIMIT_1CPU), "start.sh": START}, [(K8S, 13)]),
+    ({K8S: deploy(cmd("bash", "/app/start.sh"), LIMIT_1CPU), "start.sh": START}, [(K8S, 13)]),
+    ({K8S: deploy(cmd("/app/start.sh"), env("WEB_CONCURRENCY", "2"), LIMIT_1CPU),
+      "start.sh": START}, []),
+    ({K8S: deploy(LIMIT_1CPU), "start.sh": START,
+      "Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["/start.sh"]\n'}, [(K8S, 12)]),
+    # Kubernetes $(VAR) references and shell ${VAR:-default} in sh -c
+    ({K8S: deploy(cmd("gunicorn", "-w", "$(WORKERS)", "app:app"),
+                  "          env: [{name: WORKERS, value: '9'}]", LIMIT_1CPU)}, [(K8S, 14)]),
+    ({K8S: deploy(cmd("gunicorn", "-w", "$$(WORKERS)", "app:app"),
+                  "          env: [{name: WORKERS, value: '9'}]", LIMIT_1CPU)}, []),
+    ({K8S: deploy(cmd("sh", "-c", "exec gunicorn -w ${WORKERS:-9} app:app"), LIMIT_1CPU)},
+     [(K8S, 13)]),
+    ({K8S: deploy(cmd("sh", "-c", "exec gunicorn -w ${WORKERS:-9} app:app"),
+                  env("WORKERS", "3"), LIMIT_1CPU)}, []),
+    # exec form is not run by a shell: $VAR stays literal
+    ({K8S: deploy(cmd("gunicorn", "-w", "${WORKERS:-9}", "app:app"), LIMIT_1CPU)}, []),
+])
+def test_pf301_scripts_and_variables(tmp_path: Path, files: dict[str, str],
+                                     expected: list[tuple[str, int]]) -> None:
+    assert hits(tmp_path, files, "PF301") == expected
+
+
+def test_pf302_in_a_start_script(tmp_path: Path) -> None:
+    files = {"Dockerfile": 'FROM python:3.12-slim\nCMD ["/app/run.sh"]\n',
+             "run.sh": "#!/bin/sh\ncd /app\nexec gunicorn --workers $((2 * $(nproc) + 1)) "
+                       "app:app\n"}
+    assert hits(tmp_path, files, "PF302") == [("run.sh", 3)]
