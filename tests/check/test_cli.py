@@ -297,3 +297,107 @@ def _known_codes() -> set[str]:
     from podfit.check.registry import load_rules
 
     return {r.rule.code for r in load_rules()}
+
+
+# --- integrations: pre-commit hooks and the GitHub Action ---
+
+def _yaml(name: str) -> object:
+    import yaml
+
+    return yaml.safe_load((ROOT / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("name", "read"), [
+    ("Dockerfile", True), ("api/Dockerfile.prod", True), ("Containerfile", True),
+    ("build/app.dockerfile", True), ("k8s/deploy.yaml", True), ("chart/values.yml", True),
+    ("gunicorn.conf.py", True), ("config/gunicorn_prod.py", True), ("requirements.txt", True),
+    ("requirements-dev.in", True), ("pyproject.toml", True), ("Procfile", True),
+    ("docker-entrypoint.sh", True), ("scripts/start.sh", True), ("app/.dockerignore", True),
+    ("app.py", False), ("README.md", False), ("Dockerfile-old", False), ("setup.cfg", False),
+])
+def test_pre_commit_files_pattern_matches_what_check_reads(name: str, read: bool) -> None:
+    import re
+
+    from podfit.check.inputs import kind_of
+
+    hooks = _yaml(".pre-commit-hooks.yaml")
+    assert isinstance(hooks, list)
+    pattern = re.compile(hooks[0]["files"])
+    assert bool(pattern.search(name)) is read, name
+    assert (kind_of(name.rsplit("/", 1)[-1]) is not None) is read, name
+
+
+def test_pre_commit_hooks() -> None:
+    hooks = _yaml(".pre-commit-hooks.yaml")
+    assert isinstance(hooks, list)
+    by_id = {h["id"]: h for h in hooks}
+    assert set(by_id) == {"podfit-check", "podfit-check-all"}
+    main_hook = by_id["podfit-check"]
+    assert main_hook["entry"] == "podfit check"
+    assert main_hook["language"] == "python"
+    assert main_hook.get("pass_filenames", True) is True
+    assert by_id["podfit-check-all"]["pass_filenames"] is False
+    assert by_id["podfit-check-all"]["entry"] == "podfit check ."
+    import re
+
+    exclude = re.compile(main_hook["exclude"])
+    assert exclude.search("charts/app/templates/deployment.yaml")
+    assert not exclude.search("k8s/deployment.yaml")
+    for hook in hooks:
+        assert {"id", "name", "entry", "language", "files"} <= set(hook)
+
+
+def test_github_action() -> None:
+    action = _yaml("action.yml")
+    assert isinstance(action, dict)
+    assert action["runs"]["using"] == "composite"
+    inputs = action["inputs"]
+    assert {"paths", "args", "sarif-file", "upload", "python-version"} <= set(inputs)
+    assert inputs["upload"]["default"] == "true"
+    assert inputs["paths"]["default"] == "."
+    for spec in inputs.values():
+        assert spec["description"]
+    steps = action["runs"]["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    assert uses[0].startswith("actions/setup-python@")
+    assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
+    run_steps = [s for s in steps if "run" in s]
+    assert all(s["shell"] == "bash" for s in run_steps)
+    install, check, fail = run_steps
+    assert "pip install" in install["run"]
+    assert "podfit check --format sarif --output" in check["run"]
+    assert "set +e" in check["run"]
+    assert check["run"].rstrip().endswith("exit 0")  # the upload must run before failing
+    assert check["id"] == "check"
+    upload_index = next(i for i, u in enumerate(uses) if "upload-sarif" in u)
+    assert steps.index(fail) > upload_index
+    assert "inputs.upload == 'true'" in steps[upload_index]["if"]
+    assert "steps.check.outputs.exit-code" in fail["env"]["CODE"]
+    # inputs reach the shell through env, never spliced into the script
+    assert "${{" not in check["run"]
+    assert "${{" not in install["run"]
+
+
+def test_action_step_script_runs(tmp_path: Path) -> None:
+    """The action's check step, run by bash here: SARIF written, exit code recorded, step ok."""
+    import os
+    import subprocess
+
+    action = _yaml("action.yml")
+    assert isinstance(action, dict)
+    script = next(s for s in action["runs"]["steps"] if s.get("id") == "check")["run"]
+    (tmp_path / "Dockerfile").write_text("FROM python:latest\n")
+    (tmp_path / "bin").mkdir()
+    shim = tmp_path / "bin" / "podfit"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m podfit "$@"\n')
+    shim.chmod(0o755)
+    out = tmp_path / "github_output"
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
+           "GITHUB_OUTPUT": str(out), "PODFIT_PATHS": ".", "PODFIT_ARGS": "--select PF101",
+           "PODFIT_SARIF": "report.sarif"}
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, check=False,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_text() == "exit-code=1\n"
+    sarif = json.loads((tmp_path / "report.sarif").read_text())
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["PF101"]
