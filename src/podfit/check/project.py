@@ -238,7 +238,7 @@ class Project:
                 merge({"workers": env["WEB_CONCURRENCY"]}, "env WEB_CONCURRENCY")
             config = self.gunicorn_config(command.option("config"))
             if config is not None:
-                merge({k: str(s.value) if s.value is not None else s.source
+                merge({k: str(s.value) if s.value is not None else _from_env(s.source, env)
                        for k, s in config.settings.items()}, config.path)
                 for key, setting in config.settings.items():
                     if setting.uses_cpu_count:
@@ -280,6 +280,34 @@ def _kube_expand(words: list[str], env: dict[str, str]) -> list[str]:
         return env.get(match.group(1), match.group(0))
 
     return [_KUBE_REFERENCE.sub(replace, word) for word in words]
+
+
+def _from_env(source: str, env: Mapping[str, str]) -> str:
+    """A config value read from the environment with a default — ``int(os.environ.get("W",
+    4))``, ``os.getenv("W", "4")``, ``os.environ["W"]`` — resolved with ``env``; any other
+    expression is returned as written."""
+    import ast
+
+    try:
+        node = ast.parse(source, mode="eval").body
+    except SyntaxError:
+        return source
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id in {"int", "str"} and len(node.args) == 1:
+        node = node.args[0]
+    name: object = None
+    default: object = None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            node.func.attr in {"get", "getenv"} and node.args:
+        name = getattr(node.args[0], "value", None)
+        default = getattr(node.args[1], "value", None) if len(node.args) > 1 else None
+    elif isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("environ"):
+        name = getattr(node.slice, "value", None)
+    if not isinstance(name, str):
+        return source
+    if env.get(name):
+        return env[name]
+    return str(default) if isinstance(default, int | str) else source
 
 
 def _last(stage: Stage | None, cmd: str) -> Instruction | None:

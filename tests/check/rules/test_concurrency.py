@@ -416,3 +416,21 @@ def test_pf302_in_a_start_script(tmp_path: Path) -> None:
              "run.sh": "#!/bin/sh\ncd /app\nexec gunicorn --workers $((2 * $(nproc) + 1)) "
                        "app:app\n"}
     assert hits(tmp_path, files, "PF302") == [("run.sh", 3)]
+
+
+ENV_CONF = 'import os\n\nworkers = int(os.environ.get("GUNICORN_WORKERS", {}))\n'
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({K8S: deploy(cmd("gunicorn", "app:app"), LIMIT_1CPU), "gunicorn.conf.py": ENV_CONF.format(8)},
+     [(K8S, 13)]),
+    ({K8S: deploy(cmd("gunicorn", "app:app"), LIMIT_1CPU), "gunicorn.conf.py": ENV_CONF.format(2)},
+     []),
+    ({K8S: deploy(cmd("gunicorn", "app:app"), env("GUNICORN_WORKERS", "12"), LIMIT_1CPU),
+      "gunicorn.conf.py": ENV_CONF.format(2)}, [(K8S, 14)]),
+    ({K8S: deploy(cmd("gunicorn", "app:app"), LIMIT_1CPU),
+      "gunicorn.conf.py": 'import os\nworkers = os.getenv("W") or 8\n'}, []),
+])
+def test_pf301_config_reads_the_environment(tmp_path: Path, files: dict[str, str],
+                                            expected: list[tuple[str, int]]) -> None:
+    assert hits(tmp_path, files, "PF301") == expected
