@@ -72,6 +72,7 @@ def test_quota_above_affinity_is_clamped_and_memory_caps_workers() -> None:
         env = {**clean_env(), "PODFIT_WORKER_MEMORY": "100Mi"}
         data = json.loads(run_inside(groups, [sys.executable, "-c", SUMMARY], env))
         assert data["cpu_limit"] == 2.0  # 4-CPU quota, 2 CPUs in the affinity mask
+        assert data["cpu_quota"] == 4.0
         # floor(0.9 * 300 MiB / 100 MiB) = 2 = floor(2.0 CPUs): memory does not bind yet
         assert data["workers"] == 2
         (groups.leaf("memory") / "memory.limit_in_bytes").write_text(str(200 * 2**20))

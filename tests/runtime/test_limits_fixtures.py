@@ -121,6 +121,7 @@ def test_hybrid_ignores_controllerless_cgroup2(tmp_path: Path) -> None:
     assert lim.cgroup_version == "hybrid"
     assert lim.cpu_cgroup_version == "v1"
     assert lim.cpu_limit == 2.0  # quota 2.5 clamped by 2 CPUs of affinity
+    assert lim.cpu_quota == 2.5  # the raw figure stays available
     assert lim.sources["cpu_limit"] == "affinity (2 CPUs) < quota 2.5"
     assert lim.memory_limit_bytes is None
 
@@ -168,6 +169,7 @@ def test_env_overrides_win(tmp_path: Path) -> None:
     lim = read_limits(root=root, environ={"PODFIT_CPU_LIMIT": "750m",
                                           "PODFIT_MEMORY_LIMIT": "512Mi"}, affinity=8)
     assert (lim.cpu_limit, lim.memory_limit_bytes) == (0.75, 512 * 2**20)
+    assert lim.cpu_quota == 4.0
     assert lim.sources["cpu_limit"] == "env PODFIT_CPU_LIMIT"
     with pytest.raises(LimitsError, match="PODFIT_CPU_LIMIT"):
         read_limits(root=root, environ={"PODFIT_CPU_LIMIT": "lots"}, affinity=8)

@@ -9,7 +9,7 @@ from podfit.runtime.policy import blas_environ, plan_workers, summary
 
 
 def lim(cpu: float | None, mem: int | None = None, count: int = 8) -> Limits:
-    return Limits(cpu_limit=cpu, cpu_count=count, memory_limit_bytes=mem,
+    return Limits(cpu_limit=cpu, cpu_count=count, cpu_quota=cpu, memory_limit_bytes=mem,
                   memory_high_bytes=None, cgroup_version="v2", sources={})
 
 

@@ -40,6 +40,9 @@ class Limits:
     when neither a quota nor an override limits the process (then see ``cpu_count``)."""
     cpu_count: int
     """CPUs in the affinity mask (what ``os.sched_getaffinity`` allows)."""
+    cpu_quota: float | None
+    """The raw tightest cgroup quota in cores (quota ÷ period), before the affinity clamp and
+    any override; ``None`` when no group sets one."""
     memory_limit_bytes: int | None
     """Hard memory limit (v1 ``memory.limit_in_bytes``, v2 ``memory.max``), tightest ancestor."""
     memory_high_bytes: int | None
@@ -245,7 +248,7 @@ def _affinity() -> int:
 
 
 def _cpu_figure(ctrl: _Controller | None, cpus: int, env: Mapping[str, str],
-                sources: dict[str, str]) -> float | None:
+                sources: dict[str, str]) -> tuple[float | None, float | None]:
     quota: float | None = None
     if ctrl is not None:
         reader, name = ((_v1_cpu, "cpu.cfs_quota_us") if ctrl.version == "v1"
@@ -267,7 +270,7 @@ def _cpu_figure(ctrl: _Controller | None, cpus: int, env: Mapping[str, str],
         sources["cpu_limit"] = f"env {CPU_ENV}"
     if cpu_limit is None:
         sources["cpu_limit"] = f"no quota; affinity {cpus} CPUs"
-    return cpu_limit
+    return quota, cpu_limit
 
 
 def _memory_figures(ctrl: _Controller | None, env: Mapping[str, str],
@@ -315,7 +318,7 @@ def read_limits(*, root: str | os.PathLike[str] = "/",
     cpu_ctrl = _locate("cpu", mounts, v1, v2, base)
     mem_ctrl = _locate("memory", mounts, v1, v2, base)
 
-    cpu_limit = _cpu_figure(cpu_ctrl, cpus, env, sources)
+    quota, cpu_limit = _cpu_figure(cpu_ctrl, cpus, env, sources)
     memory, high = _memory_figures(mem_ctrl, env, sources)
 
     versions = {c.version for c in (cpu_ctrl, mem_ctrl) if c is not None}
@@ -330,7 +333,7 @@ def read_limits(*, root: str | os.PathLike[str] = "/",
     else:
         version = "none"
     return Limits(
-        cpu_limit=cpu_limit, cpu_count=cpus, memory_limit_bytes=memory,
+        cpu_limit=cpu_limit, cpu_count=cpus, cpu_quota=quota, memory_limit_bytes=memory,
         memory_high_bytes=high, cgroup_version=version, sources=sources,
         cpu_dir=str(cpu_ctrl.leaf) if cpu_ctrl else None,
         memory_dir=str(mem_ctrl.leaf) if mem_ctrl else None,

@@ -108,6 +108,7 @@ def summary(plan: WorkerPlan) -> dict[str, object]:
     sources.update(plan.reasons)
     return {
         "cpu_limit": lim.cpu_limit,
+        "cpu_quota": lim.cpu_quota,
         "memory_limit_bytes": lim.memory_limit_bytes,
         "memory_high_bytes": lim.memory_high_bytes,
         "cgroup_version": lim.cgroup_version,
