@@ -167,7 +167,9 @@ def main() -> None:
             result["memory"] = bench_memory(work)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(table(result))
+    text = table(result)
+    RESULTS.with_suffix(".md").write_text(text + "\n")
+    print(text)
 
 
 if __name__ == "__main__":

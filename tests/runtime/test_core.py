@@ -169,13 +169,13 @@ def test_asgi_middleware_marks_ready_on_lifespan_and_answers_probes() -> None:
 
 
 def test_import_is_cheap_and_pulls_nothing_heavy() -> None:
-    code = ("import sys, time; t = time.perf_counter(); import podfit.runtime; "
-            "d = time.perf_counter() - t; import podfit.runtime.limits, podfit.runtime.policy; "
+    code = ("import sys, time; t = time.process_time(); import podfit.runtime; "
+            "d = time.process_time() - t; import podfit.runtime.limits, podfit.runtime.policy; "
             "print(d); print(' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     modules = set(out[1].split())
-    assert float(out[0]) < 0.05  # measured ~5 ms; generous for a loaded CI machine
+    assert float(out[0]) < 0.05  # CPU time; measured ~3 ms, generous for a slow CI machine
     for heavy in ("prometheus_client", "http.server", "podfit.core", "click", "rich", "yaml",
                   "psutil", "gunicorn", "uvicorn", "asyncio"):
         assert heavy not in modules, heavy
