@@ -401,3 +401,56 @@ def test_action_step_script_runs(tmp_path: Path) -> None:
     assert out.read_text() == "exit-code=1\n"
     sarif = json.loads((tmp_path / "report.sarif").read_text())
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["PF101"]
+
+
+# --- documentation: docs/check.md and the generated README ---
+
+def _gen_readme():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_readme", ROOT / "scripts" / "gen_readme.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docs_cover_every_flag_rule_and_key() -> None:
+    import click
+
+    from podfit.check.settings import CheckSettings
+    from podfit.cli.check import check
+    from podfit.core.config import field_docs
+
+    doc = (ROOT / "docs" / "check.md").read_text(encoding="utf-8")
+    assert doc.startswith("## podfit check\n")
+    flags = [opt for p in check.params if isinstance(p, click.Option) for opt in p.opts
+             if opt.startswith("--")]
+    missing = [flag for flag in flags if f"`{flag}" not in doc]
+    assert not missing, f"docs/check.md does not describe {missing}"
+    rendered = _gen_readme().render()
+    for loaded in _all_rules():
+        assert f"| {loaded.rule.code} | `{loaded.rule.name}`" in rendered
+    for key in field_docs(CheckSettings):
+        assert f"| `{key}` |" in rendered
+    assert "<!-- generated:" not in rendered  # every marker was replaced
+
+
+def _all_rules():  # type: ignore[no-untyped-def]
+    from podfit.check.registry import load_rules
+
+    return load_rules()
+
+
+def test_readme_is_up_to_date() -> None:
+    """Once README.md is generated (it carries the marker), it must match the docs and code."""
+    module = _gen_readme()
+    readme = ROOT / "README.md"
+    if not readme.exists() or module.MARKER not in readme.read_text(encoding="utf-8"):
+        return  # not generated yet: the lead runs scripts/gen_readme.py at release time
+    import subprocess
+
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_readme.py"), "--check"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
