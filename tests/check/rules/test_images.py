@@ -280,6 +280,8 @@ def test_pf108_apt_install_recommends(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nRUN --mount=type=cache,target=/var/lib/apt,sharing=locked \\\n"
      "    --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y curl\n",
      []),
+    ("FROM python:3.12-slim\nRUN --mount=type=cache,target=/var/cache/apt \\\n"
+     "    apt-get update && apt-get install -y curl\n", [2]),
     ("FROM python:3.12-slim\nRUN <<EOF\napt-get update\napt-get install -y curl\n"
      "rm -rf /var/lib/apt/lists/*\nEOF\n", []),
     ("FROM python:3.12-slim\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n", [2]),
@@ -437,6 +439,8 @@ def test_pf115_dont_write_bytecode(tmp_path: Path, dockerfile: str,
     # the copied builder is built FROM a stage that installed
     ("FROM python:3.12-slim AS deps\nRUN uv sync --no-cache\nFROM deps AS build\nRUN true\n"
      "FROM python:3.12-slim\nCOPY --from=build /app /app\n", [2]),
+    ("FROM python:3.12-slim AS build\nRUN uv sync --no-cache\nRUN python -m compileall /app\n"
+     "FROM python:3.12-slim\nCOPY --from=build /app /app\n", []),
     # a builder that is not copied from does not count
     ("FROM python:3.12-slim AS test\nRUN uv sync --no-cache\nFROM python:3.12-slim\n", []),
     ("FROM python:3.12-slim\nRUN pip install --no-cache-dir --no-compile -r r.txt\n", [2]),

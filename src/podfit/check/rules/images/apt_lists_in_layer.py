@@ -1,7 +1,8 @@
 """## What it does
 Reports a `RUN` in a stage of the final image that runs `apt-get update` (or `apt update`)
 without removing `/var/lib/apt/lists` in the same `RUN`, unless the `RUN` mounts a cache on
-`/var/lib/apt` or `/var/cache/apt`.
+`/var/lib/apt` (or `/var/lib/apt/lists`). A cache mount on `/var/cache/apt` alone is not
+enough: it holds the downloaded `.deb` files, not the lists.
 
 ## Why is this bad?
 `apt-get update` downloads the package indexes, tens of megabytes, into `/var/lib/apt/lists`.
@@ -47,7 +48,9 @@ def check(project: Project) -> Iterator[Hit]:
                 if not any(subcommand_args(c, tool, "update") is not None
                            for c in cmds for tool in ("apt-get", "apt")):
                     continue
-                if any(t.rstrip("/").startswith(("/var/lib/apt", "/var/cache/apt"))
+                # the lists live in /var/lib/apt/lists: a mount on /var/cache/apt alone (the
+                # .deb archives) leaves them in the layer
+                if any(t.rstrip("/") in {"/var/lib/apt", "/var/lib/apt/lists"}
                        for t in cache_targets(ins)):
                     continue
                 if any(c.head == "rm" and any(a.startswith("/var/lib/apt/lists")
