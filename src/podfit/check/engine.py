@@ -208,11 +208,10 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     findings: list[Finding] = []
     for loaded in active:
         assert loaded.check is not None
-        try:
-            for hit in loaded.check(project):
-                findings.append(Finding(loaded.rule.code, loaded.rule.name,
-                                        loaded.rule.severity, hit.path, hit.line, hit.column,
-                                        hit.message, hit.fix))
+        try:  # a rule's findings count only when it completes
+            findings += [Finding(loaded.rule.code, loaded.rule.name, loaded.rule.severity,
+                                 hit.path, hit.line, hit.column, hit.message, hit.fix)
+                         for hit in loaded.check(project)]
         except Exception as exc:  # a rule bug must not cost the user the other findings
             errors.append(FileError("<podfit>", f"rule {loaded.rule.code} "
                                     f"({loaded.rule.name}) failed: {type(exc).__name__}: {exc}",

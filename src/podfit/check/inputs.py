@@ -52,8 +52,9 @@ def _compile(base: str, line: str) -> Pattern | None:
     if negate:
         line = line[1:]
     dir_only = line.endswith("/")
-    line = line.strip("/") if dir_only else line
-    anchored = "/" in line.lstrip("/")
+    line = line.rstrip("/")
+    # A slash at the start or in the middle anchors the pattern to its .gitignore's folder.
+    anchored = "/" in line
     line = line.lstrip("/")
     regex = fnmatch.translate(line).replace(".*", "[^/]*").replace("[^/]*[^/]*", ".*")
     if not anchored:
