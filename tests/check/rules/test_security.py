@@ -305,3 +305,29 @@ def test_hardened_deployment_and_cronjob_are_clean(tmp_path: Path) -> None:
     codes = sorted(f.code for f in check_files(tmp_path / "cj", {"cj.yaml": cronjob},
                                                ("PF8",)).findings)
     assert codes == ["PF802", "PF803", "PF805", "PF807", "PF809", "PF810"]
+
+
+def test_pf803_fix_creates_the_nested_mappings(tmp_path: Path) -> None:
+    for name, text in {"none": pod(), "context": pod("securityContext:\n  runAsUser: 1\n"),
+                       "caps": pod("securityContext:\n  capabilities:\n    add: [CHOWN]\n"),
+                       "drop": pod("securityContext:\n  capabilities:\n    drop: [NET_RAW]\n")
+                       }.items():
+        [finding] = check_files(tmp_path / name, {"pod.yaml": text}, ("PF803",)).findings
+        assert finding.fix is not None
+        after = apply_yaml_edits(text, finding.fix.yaml_edits)
+        assert check_files(tmp_path / f"{name}-after", {"pod.yaml": after},
+                           ("PF803",)).findings == (), after
+        assert apply_yaml_edits(after, finding.fix.yaml_edits) == after  # idempotent
+
+
+def test_deployments_in_a_list_and_namespaces(tmp_path: Path) -> None:
+    def deployment(namespace: str, escalation: str) -> str:
+        return (f"  - apiVersion: apps/v1\n    kind: Deployment\n    metadata:\n"
+                f"      name: web\n      namespace: {namespace}\n    spec:\n      template:\n"
+                f"        spec:\n          containers:\n            - name: web\n"
+                f"              image: registry.example/web:1.0\n"
+                f"              securityContext:\n"
+                f"                allowPrivilegeEscalation: {escalation}\n")
+    text = ("apiVersion: v1\nkind: List\nitems:\n" + deployment("a", "false") +
+            deployment("b", "true"))
+    assert hits(tmp_path, {"list.yaml": text}, "PF802") == [("list.yaml", 29)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.check.helpers import hits
+from tests.check.helpers import check_files, hits
 
 MARK = "# <-"
 
@@ -457,3 +457,34 @@ PF609 = {
 @pytest.mark.parametrize("files", PF609.values(), ids=PF609.keys())
 def test_pf609_scrape_port_not_exposed(tmp_path: Path, files: dict[str, str]) -> None:
     assert hits(tmp_path, files, "PF609") == expected(files)
+
+
+def test_ingress_and_service_in_a_list(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+        "  - " + textwrap.indent(doc, "    ")[4:] + "\n"
+        for doc in (ingress_v1("web", "name: metrics").removesuffix("---\n"), SVC))
+    assert hits(tmp_path, {"list.yaml": text}, "PF604") == [("list.yaml", 19)]
+    assert hits(tmp_path / "b", {"list.yaml": text}, "PF603") == []
+
+
+def test_messages_name_objects_and_fix(tmp_path: Path) -> None:
+    files = {"k8s.yaml": service("- port: 80\n") + WEB}
+    [finding] = check_files(tmp_path, files, ("PF602",)).findings
+    assert finding.message == (
+        "Service 'web' targets containerPort 80 (no targetPort: it defaults to port), which "
+        "the containers of Deployment/web do not expose (declared: 8000); set targetPort: "
+        "http")
+    files = {"k8s.yaml": y("""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+          namespace: shop
+        spec:
+          selector:
+            app: wbe
+        """) + "---\n" + deployment("web", namespace="shop")}
+    [finding] = check_files(tmp_path / "b", files, ("PF601",)).findings
+    assert finding.message == (
+        "Service 'web' in namespace 'shop' selects pods with app=wbe, but no workload in its "
+        "namespace has these labels; make the selector match the pod template labels")

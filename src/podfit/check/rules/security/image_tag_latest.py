@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from podfit.check.facts_services import describe
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -63,5 +64,5 @@ def check(project: Project) -> Iterator[Hit]:
         problem = "uses the tag 'latest'" if tag else "has no tag (it means 'latest')"
         kind = "init container" if workload.ref.init else "container"
         yield Hit(workload.obj.path, workload.line_of("image"),
-                  f"{kind} '{workload.ref.name}' of {workload.obj.ref}: image '{image}' "
+                  f"{kind} '{workload.ref.name}' of {describe(workload.obj)}: image '{image}' "
                   f"{problem}; use a version or commit tag, or a digest")

@@ -130,7 +130,9 @@ def check(project: Project) -> Iterator[Hit]:
                                          for t in targets):
             continue
         listing = ", ".join(str(n) for n in sorted(declared))
+        whose = "its containers" if obj.kind != "Service" else \
+            f"the containers of {', '.join(sorted({t.ref for t in targets}))}"
         yield Hit(obj.path, line,
-                  f"{describe(obj)} asks Prometheus to scrape port {value}, but the containers "
-                  f"of {', '.join(sorted({t.ref for t in targets}))} declare only {listing}; "
-                  "declare the metrics port in the container's ports or fix the annotation")
+                  f"{describe(obj)} asks Prometheus to scrape port {value}, but {whose} "
+                  f"declare only {listing}; declare the metrics port in the container's ports "
+                  "or fix the annotation")

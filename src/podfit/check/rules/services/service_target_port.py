@@ -147,7 +147,9 @@ def check(project: Project) -> Iterator[Hit]:
                 declared = ", ".join(sorted({str(p.number) for p in exposed if p.number}))
                 what, listing = f"containerPort {target}", f"declared: {declared}"
             implicit = "" if "targetPort" in port else " (no targetPort: it defaults to port)"
+            only = {p.name or str(p.number) for p in exposed}
+            advice = f"set targetPort: {only.pop()}" if len(only) == 1 else \
+                "set targetPort to the port the server listens on"
             yield Hit(service.path, line,
                       f"{describe(service)} targets {what}{implicit}, which the containers of "
-                      f"{names} do not expose ({listing}); set targetPort to the port the "
-                      "server listens on")
+                      f"{names} do not expose ({listing}); {advice}")
