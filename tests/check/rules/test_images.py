@@ -188,7 +188,10 @@ def test_pf105_source_before_dependencies(tmp_path: Path, dockerfile: str,
     ("FROM python:3.12-slim\nARG PIP_NO_CACHE_DIR=1\nRUN pip install -r r.txt\n", []),
     ("FROM python:3.12-slim\nRUN PIP_NO_CACHE_DIR=1 pip install -r r.txt\n", []),
     ("FROM python:3.12-slim\nRUN export PIP_NO_CACHE_DIR=1 && pip install -r r.txt\n", []),
-    ("FROM python:3.12-slim\nENV PIP_NO_CACHE_DIR=0\nRUN pip install -r r.txt\n", [3]),
+    # pip disables the cache for any boolean value, "off" included
+    ("FROM python:3.12-slim\nENV PIP_NO_CACHE_DIR=off\nRUN pip install -r r.txt\n", []),
+    ("FROM python:3.12-slim\nENV PIP_NO_CACHE_DIR=\nRUN pip install -r r.txt\n", [3]),
+    ("FROM python:3.12-slim\nENV UV_NO_CACHE=0\nRUN uv sync\n", [3]),
     # cache mounts are the better answer (hadolint#497)
     ("FROM python:3.12-slim\nRUN --mount=type=cache,target=/root/.cache/pip "
      "pip install -r r.txt\n", []),

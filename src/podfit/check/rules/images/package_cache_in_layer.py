@@ -2,9 +2,10 @@
 Reports `pip install`, `uv pip install`, `uv sync` and `poetry install` in a stage of the final
 image that keep their download cache in the layer: no cache mount, no `--no-cache-dir`
 (`--no-cache` for uv and poetry), no `PIP_NO_CACHE_DIR`/`UV_NO_CACHE`, and no `rm -rf` of the
-cache in the same `RUN`. A `RUN --mount=type=cache,target=/root/.cache/…` is the better
-answer and is *not* reported (hadolint's DL3042 reports it: hadolint#497). Builder stages are
-not checked: their cache never reaches the final image.
+cache in the same `RUN`. (pip turns its cache off for any boolean `PIP_NO_CACHE_DIR`, even
+`0` or `off`: a legacy quirk it keeps.) A `RUN --mount=type=cache,target=/root/.cache/…` is
+the better answer and is *not* reported (hadolint's DL3042 reports it: hadolint#497). Builder
+stages are not checked: their cache never reaches the final image.
 
 ## Why is this bad?
 pip and uv keep every wheel they download in `~/.cache`; in an image layer that is dead
@@ -89,8 +90,10 @@ def check(project: Project) -> Iterator[Hit]:
                         continue
                     tool, words = found
                     here = {**env, **cmd.env}
-                    if tool == "pip" and ("--no-cache-dir" in words or truthy(
-                            here.get("PIP_NO_CACHE_DIR"))):
+                    # pip disables its cache for ANY boolean PIP_NO_CACHE_DIR, "0" and
+                    # "off" included (pip keeps that legacy quirk on purpose)
+                    if tool == "pip" and ("--no-cache-dir" in words or _BOOLEAN.match(
+                            here.get("PIP_NO_CACHE_DIR", ""))):
                         continue
                     if tool in {"uv", "poetry"} and ("--no-cache" in words or (
                             tool == "uv" and truthy(here.get("UV_NO_CACHE")))):
@@ -108,6 +111,7 @@ def check(project: Project) -> Iterator[Hit]:
                           f"'{option}'", fix=_fix(doc, ins, offending))
 
 
+_BOOLEAN = re.compile(r"^\s*(1|0|y|yes|n|no|t|true|f|false|on|off)\s*$", re.I)
 _CLEARS = {("pip", "cache"), ("uv", "cache"), ("poetry", "cache")}
 _CACHE_VARIABLES = ("PIP_CACHE_DIR", "UV_CACHE_DIR", "POETRY_CACHE_DIR")
 
