@@ -150,13 +150,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="drain runs per server and setup")
     parser.add_argument("--parts", default="drain,import,memory",
-                        help="comma-separated parts to (re)measure; others keep the saved figures")
+                        help="comma-separated parts to (re)measure; others keep the saved "
+                             "figures ('' re-renders the table only)")
     args = parser.parse_args()
-    parts = set(args.parts.split(","))
+    parts = set(filter(None, args.parts.split(",")))
     result: dict[str, object] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    result["machine"] = {"python": platform.python_version(), "cpus": len(
-        re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.M)),
-        "loadavg_at_start": Path("/proc/loadavg").read_text().split()[0]}
+    if parts or "machine" not in result:
+        result["machine"] = {"python": platform.python_version(), "cpus": len(
+            re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.M)),
+            "loadavg_at_start": Path("/proc/loadavg").read_text().split()[0]}
     with tempfile.TemporaryDirectory(prefix="podfit-bench-") as tmp:
         work = Path(tmp)
         if "drain" in parts:
