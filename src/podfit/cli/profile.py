@@ -51,15 +51,19 @@ def _seconds(value: str, flag: str) -> float:
 @click.option("--warmup", default="1s", show_default=True, help="Unmeasured load first.")
 @click.option("--budget", default="170s", show_default=True,
               help="Start no new run after this much time.")
-@click.option("--ready-timeout", default="30s", show_default=True)
+@click.option("--ready-timeout", default="30s", show_default=True,
+              help="How long the app may take to answer its first request.")
 @click.option("--generator", type=click.Choice(["auto", "wrk", "builtin"]), default="auto",
               show_default=True, help="Closed-loop load generator.")
 @click.option("--cpu-limit-policy", type=click.Choice([p.value for p in CpuLimitPolicy]),
               default="none", show_default=True, help="As in 'podfit check'.")
-@click.option("--memory-margin", type=float, default=0.25, show_default=True)
-@click.option("--min-replicas", type=int, default=2, show_default=True)
+@click.option("--memory-margin", type=float, default=0.25, show_default=True,
+              help="Headroom over the predicted memory (fraction).")
+@click.option("--min-replicas", type=int, default=2, show_default=True,
+              help="HPA minReplicas.")
 @click.option("--image", help="Run this built image through podman instead of CMD locally.")
-@click.option("--container-port", type=int, default=8000, show_default=True)
+@click.option("--container-port", type=int, default=8000, show_default=True,
+              help="Port the app listens on inside the image.")
 @click.option("--engine-root", help="podman --root (a private image store).")
 @click.option("--engine-runroot", help="podman --runroot.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",

@@ -33,9 +33,9 @@ class RunSettings:
     """Latency objective: a rate counts as sustainable only if p99 stays at or below it."""
     warmup_s: float = 1.0
     """Unmeasured load before the capacity phase (imports, caches, JIT-like warm paths)."""
-    duration_s: float = 3.0
+    duration_s: float = 2.0
     """Closed-loop capacity phase length."""
-    open_duration_s: float = 2.0
+    open_duration_s: float = 1.5
     """Length of each open-loop fixed-rate phase."""
     open_fractions: tuple[float, ...] = (0.5, 0.75, 0.9)
     """Fixed rates tried, as fractions of the closed-loop throughput (ascending)."""
