@@ -66,7 +66,7 @@ def check(project: Project) -> Iterator[Hit]:
         command = parse_server_command(argv)
         if command is None:
             continue
-        where = "the image" if path == doc.path else path
+        where = "the image" if path == doc.path else "the entrypoint script"
         rest = list(command.argv)
         if rest and (rest[0].rsplit("/", 1)[-1] == "uvx" or rest[:2] == ["pipx", "run"]):
             tool = "uvx" if rest[0].rsplit("/", 1)[-1] == "uvx" else "pipx run"
@@ -79,7 +79,7 @@ def check(project: Project) -> Iterator[Hit]:
         runner = next((w for w in command.wrapped_by if w in _RUNNERS), None)
         if runner is None:
             continue
-        program = _first_word(rest)
+        program = _after(argv, runner) or _first_word(rest)
         yield Hit(path, line,
                   f"{where} starts '{program}' through '{runner}', which resolves the "
                   "environment at every start (slower starts, writes to the filesystem, an "
@@ -98,3 +98,15 @@ def _first_word(argv: list[str]) -> str:
         else:
             return word
     return "the app"
+
+
+def _after(argv: list[str], runner: str) -> str:
+    """The command ``runner`` runs, as written (``python -m app``), past its options."""
+    words = runner.split()
+    for index in range(len(argv) - 1):
+        if argv[index].rsplit("/", 1)[-1] == words[0] and argv[index + 1] == words[1]:
+            rest = argv[index + 2:]
+            start = _first_word(rest)
+            text = " ".join(rest[rest.index(start):]) if start in rest else ""
+            return text if len(text) <= 50 else text[:49] + "…"
+    return ""

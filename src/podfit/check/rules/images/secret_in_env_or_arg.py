@@ -84,7 +84,7 @@ def _secret(name: str, value: str | None, is_arg: bool, args: set[str]) -> str |
             1) in args else None
     if value.startswith("/") or _NOT_SECRET.match(value):
         return None
-    return "a secret value"
+    return "a secret build argument" if is_arg else "a secret value"
 
 
 def _names_secret(words: list[str]) -> bool:
