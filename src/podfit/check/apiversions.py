@@ -25,6 +25,8 @@ class ApiChange:
     replacements: tuple[tuple[str, int], ...]
     #: What changes in the replacement besides the apiVersion ("" when nothing does).
     changes: str = ""
+    #: The replacement's kind when it is not the same one.
+    new_kind: str = ""
 
     def replacement_for(self, minor: int) -> tuple[str, int] | None:
         """The best replacement served at ``minor`` (else the best one at all)."""
@@ -41,7 +43,8 @@ class ApiChange:
         if best is None:
             return self.changes
         api_version, since = best
-        text = f"use {api_version} (served since 1.{since}"
+        kind = f" {self.new_kind}" if self.new_kind else ""
+        text = f"use {api_version}{kind} (served since 1.{since}"
         text += ")" if since <= minor else f"; not before 1.{since})"
         return text + (f"; note: {self.changes}" if self.changes else "")
 
@@ -140,7 +143,8 @@ API_CHANGES: tuple[ApiChange, ...] = (
               (("flowcontrol.apiserver.k8s.io/v1", 29),), _FLOW_V1),
     # Deprecated, still served, no removal planned.
     ApiChange("v1", _k("Endpoints"), 33, None, (("discovery.k8s.io/v1", 21),),
-              "use EndpointSlices (kubernetes.io/service-name label) instead of Endpoints"),
+              "an EndpointSlice names its Service with the kubernetes.io/service-name label",
+              "EndpointSlice"),
 )
 
 _BY_VERSION: dict[tuple[str, str], ApiChange] = {

@@ -70,9 +70,9 @@ def test_default_version_is_the_newest(tmp_path: Path) -> None:
 def test_messages_name_replacement_and_versions(tmp_path: Path) -> None:
     files = {"k8s.yaml": obj("networking.k8s.io/v1beta1", "Ingress", "web")}
     [finding] = check_files(tmp_path, files, ("PF901",)).findings
-    assert "Ingress 'web' uses networking.k8s.io/v1beta1, which Kubernetes 1.22 stopped " \
-           "serving (target: 1.35); use networking.k8s.io/v1 (served since 1.19)" in \
-           finding.message
+    assert "Ingress 'web' uses the networking.k8s.io/v1beta1 Ingress API, which Kubernetes " \
+           "1.22 stopped serving (target: 1.35); use networking.k8s.io/v1 (served since " \
+           "1.19)" in finding.message
     assert "pathType" in finding.message
     assert finding.fix is None  # the schema changes: no rename fix
     files = {"k8s.yaml": obj("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema")}
@@ -82,6 +82,11 @@ def test_messages_name_replacement_and_versions(tmp_path: Path) -> None:
     files = {"k8s.yaml": obj("policy/v1beta1", "PodSecurityPolicy")}
     [finding] = check_files(tmp_path / "c", files, ("PF901",)).findings
     assert "Pod Security Admission" in finding.message
+    files = {"k8s.yaml": obj("v1", "Endpoints", "db")}
+    [finding] = check_files(tmp_path / "d", files, ("PF902",)).findings
+    assert finding.message.startswith(
+        "Endpoints 'db' uses the v1 Endpoints API, deprecated since 1.33 (no removal planned); "
+        "use discovery.k8s.io/v1 EndpointSlice (served since 1.21)")
 
 
 def test_rename_fix_in_a_list(tmp_path: Path) -> None:

@@ -95,5 +95,5 @@ def check(project: Project) -> Iterator[Hit]:
                 YamlEdit(obj.document, object_path(obj), "apiVersion", best[0], "set"),))
         removal = f"removed in 1.{change.removed}" if change.removed else "no removal planned"
         yield Hit(obj.path, key_line(obj.data, "apiVersion", obj.line),
-                  f"{describe(obj)} uses {obj.api_version}, deprecated since "
+                  f"{describe(obj)} uses the {obj.api_version} {obj.kind} API, deprecated since "
                   f"1.{change.deprecated} ({removal}); {change.advice(minor)}", fix=fix)

@@ -86,6 +86,7 @@ def check(project: Project) -> Iterator[Hit]:
             fix = Fix(f"set apiVersion: {best[0]}", FixSafety.UNSAFE, yaml_edits=(
                 YamlEdit(obj.document, object_path(obj), "apiVersion", best[0], "set"),))
         yield Hit(obj.path, key_line(obj.data, "apiVersion", obj.line),
-                  f"{describe(obj)} uses {obj.api_version}, which Kubernetes 1.{change.removed} "
-                  f"stopped serving (target: {project.settings.kube_version}); "
+                  f"{describe(obj)} uses the {obj.api_version} {obj.kind} API, which "
+                  f"Kubernetes 1.{change.removed} stopped serving (target: "
+                  f"{project.settings.kube_version}); "
                   f"{change.advice(minor)}", fix=fix)

@@ -38,7 +38,7 @@ spec:
 
 ## Fix safety
 Unsafe: sets `automountServiceAccountToken: false` on the pod spec; code that uses the API
-through the in-cluster config (the `kubernetes` client, Celery's Kubernetes autoscaler…)
+through the in-cluster config (the `kubernetes` client's `load_incluster_config()`, kopf operators…)
 then fails to authenticate.
 """
 
