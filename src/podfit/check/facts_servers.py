@@ -253,10 +253,13 @@ def drain_seconds(server: EffectiveServer) -> int | None:
 # -- traffic ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Routing:
-    """Services in front of workloads, indexed once per rule run."""
+    """Services in front of workloads, indexed once per rule run (rules stay linear on
+    thousands of objects)."""
 
     services: tuple[KubeObject, ...]
     routed: frozenset[tuple[str, str]]  # (namespace, service name) an Ingress/route sends to
+    #: services by one (key, value) of their selector: a pod must carry it to be selected
+    by_label: Mapping[tuple[str, str], tuple[KubeObject, ...]]
 
     @classmethod
     def of(cls, project: Project) -> Routing:
@@ -266,15 +269,23 @@ class Routing:
             namespace = obj.namespace or "default"
             for name in _backend_names(obj.data.get("spec")):
                 routed.add((namespace, name))
-        return cls(services, frozenset(routed))
+        index: dict[tuple[str, str], list[KubeObject]] = {}
+        for service in services:
+            selector = dig(service.data, "spec", "selector")
+            if isinstance(selector, Mapping) and selector:
+                key = min(str(k) for k in selector)
+                index.setdefault((key, str(selector[key])), []).append(service)
+        return cls(services, frozenset(routed), {k: tuple(v) for k, v in index.items()})
 
     def services_for(self, project: Project, obj: KubeObject) -> list[KubeObject]:
         labels = pod_template_labels(obj.data)
-        if not labels:
-            return []
-        return [s for s in self.services
-                if selector_matches(dig(s.data, "spec", "selector"), labels)
-                and project.same_namespace(s, obj)]
+        found = []
+        for key, value in labels.items():
+            for service in self.by_label.get((str(key), str(value)), ()):
+                if selector_matches(dig(service.data, "spec", "selector"), labels) and \
+                        project.same_namespace(service, obj):
+                    found.append(service)
+        return sorted(found, key=lambda s: (s.path, s.line))
 
     def proxied(self, service: KubeObject) -> str | None:
         """Why a proxy with an idle timeout sits in front of ``service``, if one does."""

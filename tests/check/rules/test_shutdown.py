@@ -409,3 +409,24 @@ def test_pf547_legacy_ingress_backend(tmp_path: Path) -> None:
               "          - backend: {serviceName: web, servicePort: 80}\n")
     files = {K8S: deploy(cmd("uvicorn", "app:app")) + SERVICE + legacy}
     assert hits(tmp_path, files, "PF547") == [(K8S, 12)]
+
+
+def test_service_lookups_stay_linear(tmp_path: Path) -> None:
+    """1,200 Deployments, Services and Ingresses: every rule that asks which Service fronts a
+    workload indexes them once (quadratic matching took minutes here)."""
+    import time
+
+    from podfit.check.engine import run_check
+    from podfit.check.settings import CheckSettings
+
+    docs = []
+    for i in range(400):
+        docs.append(deploy(cmd("uvicorn", "app:app", "--workers", "2")).replace(
+            "web", f"web{i}") + SERVICE.replace("web", f"web{i}") + INGRESS.replace(
+            "web", f"web{i}"))
+    (tmp_path / K8S).write_text("---\n".join(docs))
+    start = time.perf_counter()
+    result = run_check([str(tmp_path)], CheckSettings(), select=("PF545", "PF547", "PF702"))
+    elapsed = time.perf_counter() - start
+    assert len([f for f in result.findings if f.code == "PF547"]) == 400
+    assert elapsed < 20, f"{elapsed:.1f} s"
