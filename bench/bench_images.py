@@ -48,7 +48,7 @@ RUN apt-get update && apt-get install -y python3-pip python3-venv python3-dev bu
 {apt}
 WORKDIR /app
 COPY . .
-RUN --mount=type=secret,id=ca PIP_CERT=/run/secrets/ca python3 -m venv /opt/venv \
+RUN --mount=type=secret,id=ca export PIP_CERT=/run/secrets/ca; python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-deps --find-links wheels -r {reqs}
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={pythonpath}
 CMD {cmd}
@@ -65,7 +65,7 @@ RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={pythonpath}
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca \
     --mount=type=bind,source={reqs},target={reqs} --mount=type=bind,source=wheels,target=wheels \
-    PIP_CERT=/run/secrets/ca python -m pip install --no-deps --find-links wheels -r {reqs}
+    export PIP_CERT=/run/secrets/ca; python -m pip install --no-deps --find-links wheels -r {reqs}
 USER appuser
 COPY . .
 EXPOSE 8000
