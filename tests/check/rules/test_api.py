@@ -183,3 +183,17 @@ def test_pf903_uses_the_nearest_shipped_schema(tmp_path: Path) -> None:
     files = {"k8s.yaml": DEPLOYMENT.format(replicas='"2"', port_key="name")}
     [finding] = check_files(tmp_path, files, ("PF903",), kube_version="1.29").findings
     assert "Kubernetes 1.29 schema" in finding.message
+
+
+def test_schemas_are_not_loaded_unless_pf903_runs(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "k8s.yaml").write_text(DEPLOYMENT.format(replicas="2", port_key="name"))
+    code = ("import sys; from podfit.check.engine import run_check; "
+            "from podfit.check.settings import CheckSettings; "
+            f"run_check([{str(tmp_path)!r}], CheckSettings()); "
+            "print('jsonschema' in sys.modules, 'kubernetes_validate' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "False"]
