@@ -290,6 +290,13 @@ PF603 = {
         "ing.yaml": ingress_v1("web", "number: 80", M, namespace="shop"),
         "svc.yaml": SVC.replace("name: web", "name: web\n  namespace: other") + "---\n" +
         SVC.replace("name: web", "name: cart\n  namespace: shop")},
+    "operator resource in another namespace": {
+        "ing.yaml": ingress_v1("kibana-kb-http", "number: 5601", M, namespace="shop") +
+        ingress_v1("kibana-kb-http", "number: 5601", namespace="logs"),
+        "svc.yaml": SVC.replace("name: web", "name: cart\n  namespace: shop") + "---\n" +
+        SVC.replace("name: web", "name: es\n  namespace: logs") +
+        "---\napiVersion: kibana.k8s.elastic.co/v1\nkind: Kibana\nmetadata:\n"
+        "  name: kibana\n  namespace: logs\n"},
     "Service an operator makes": {"k8s.yaml": ingress_v1("kibana-kb-http", "number: 5601") +
                                   SVC + "---\napiVersion: kibana.k8s.elastic.co/v1\n"
                                   "kind: Kibana\nmetadata:\n  name: kibana\n"},

@@ -80,6 +80,7 @@ from podfit.check.facts_services import (
     describe,
     ingress_backends,
     is_custom,
+    same_namespace,
     services,
     templated,
 )
@@ -94,14 +95,15 @@ RULE = Rule(code="PF603", name="ingress-service-missing", severity=Severity.ERRO
 
 def check(project: Project) -> Iterator[Hit]:
     index = None
-    made: list[str] | None = None
+    custom: list[tuple[str, str]] | None = None
     for ingress in project.objects_of("Ingress"):
         index = index or services(project)
         present = index.explicit(ingress.namespace)
         if not present:
             continue  # the Services live elsewhere; nothing to compare with
-        made = [o.name for o in project.objects if is_custom(o)
-                and project.same_namespace(o, ingress)] if made is None else made
+        if custom is None:
+            custom = [(o.name, o.namespace) for o in project.objects if is_custom(o)]
+        made = [name for name, ns in custom if same_namespace(ns, ingress.namespace)]
         for backend in ingress_backends(ingress):
             if templated(backend.service) or any(backend.service.startswith(name)
                                                  for name in made):
