@@ -5,11 +5,16 @@ Source: the Kubernetes "Deprecated API Migration Guide"
 and replacements; the deprecation versions are those of the API server's deprecation
 warnings (the ``prerelease-lifecycle-gen`` tags of each beta API). Alpha APIs are left out.
 Minor versions of Kubernetes 1.x are plain ints.
+
+Also: the OpenAPI schemas of the ``schemas`` extra (kubernetes-validate), loaded lazily.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -154,3 +159,50 @@ _BY_VERSION: dict[tuple[str, str], ApiChange] = {
 def api_change(api_version: str, kind: str) -> ApiChange | None:
     """The deprecation entry for ``kind`` in ``api_version``, if there is one."""
     return _BY_VERSION.get((api_version.strip(), kind))
+
+
+# -- OpenAPI schemas (the `schemas` extra: kubernetes-validate) ---------------------------
+@cache
+def _versions() -> tuple[tuple[int, str], ...]:
+    from kubernetes_validate.utils import all_versions
+
+    return tuple((int(v.split(".")[1]), v) for v in all_versions() if v.startswith("1."))
+
+
+def schema_version(minor: int) -> str:
+    """The newest shipped schema not newer than 1.``minor`` (else the oldest one)."""
+    versions = _versions()
+    older = [v for m, v in versions if m <= minor]
+    return older[-1] if older else versions[0][1]
+
+
+_KIND = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_API_VERSION = re.compile(r"^([a-z0-9][a-z0-9.-]*/)?v[0-9a-z]+$")
+
+
+@cache
+def schema_validator(version: str, api_version: str, kind: str) -> Any:
+    """A strict JSON-schema validator for one kind at one shipped version, or None when
+    no schema ships for it (custom resources). Loaded lazily and once."""
+    import jsonschema  # type: ignore[import-untyped]  # no stubs; comes with kubernetes-validate
+    from kubernetes_validate.utils import schema_contents
+    from referencing import Registry, Resource
+
+    if not _KIND.match(kind) or not _API_VERSION.match(api_version):
+        return None  # not a name a schema file can have (and never a path)
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    folder = f"kubernetes-json-schema/v{version}-local-strict"
+    try:
+        schema = schema_contents(f"{folder}/{kind.lower()}-{group}.json", version)
+    except FileNotFoundError:
+        return None
+    registry: Registry[Any] = Resource.from_contents(schema) @ Registry()
+    registry = Resource.from_contents(_definitions(folder, version)) @ registry
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+@cache
+def _definitions(folder: str, version: str) -> Any:
+    from kubernetes_validate.utils import schema_contents
+
+    return schema_contents(f"{folder}/_definitions.json", version)

@@ -67,11 +67,10 @@ No automatic fix.
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Iterator, Mapping
-from functools import cache
 from typing import Any
 
+from podfit.check.apiversions import schema_validator, schema_version
 from podfit.check.documents.kubernetes import KubeObject
 from podfit.check.facts_services import describe
 from podfit.check.project import Project
@@ -82,45 +81,6 @@ from podfit.core.models import Severity
 RULE = Rule(code="PF903", name="schema-validation", severity=Severity.ERROR,
             summary="Object does not match the Kubernetes OpenAPI schema of its kind.",
             category=Category.API, default_enabled=False)
-
-
-@cache
-def _versions() -> tuple[tuple[int, str], ...]:
-    from kubernetes_validate.utils import all_versions
-
-    return tuple((int(v.split(".")[1]), v) for v in all_versions() if v.startswith("1."))
-
-
-def schema_version(minor: int) -> str:
-    """The newest shipped schema not newer than 1.``minor`` (else the oldest one)."""
-    versions = _versions()
-    older = [v for m, v in versions if m <= minor]
-    return older[-1] if older else versions[0][1]
-
-
-@cache
-def _validator(version: str, api_version: str, kind: str) -> Any:
-    """A strict validator for one kind, or None when no schema ships for it."""
-    import jsonschema  # type: ignore[import-untyped]  # no stubs; comes with kubernetes-validate
-    from kubernetes_validate.utils import schema_contents
-    from referencing import Registry, Resource
-
-    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    folder = f"kubernetes-json-schema/v{version}-local-strict"
-    try:
-        schema = schema_contents(f"{folder}/{kind.lower()}-{group}.json", version)
-    except FileNotFoundError:
-        return None
-    registry: Registry[Any] = Resource.from_contents(schema) @ Registry()
-    registry = Resource.from_contents(_definitions(folder, version)) @ registry
-    return jsonschema.Draft202012Validator(schema, registry=registry)
-
-
-@cache
-def _definitions(folder: str, version: str) -> Any:
-    from kubernetes_validate.utils import schema_contents
-
-    return schema_contents(f"{folder}/_definitions.json", version)
 
 
 def _plain(value: Any) -> Any:
@@ -175,7 +135,7 @@ def check(project: Project) -> Iterator[Hit]:
                       "pip install 'podfit[schemas]' (kubernetes-validate)")
         return
     for obj in objects:
-        validator = _validator(version, obj.api_version, obj.kind) if obj.kind else None
+        validator = schema_validator(version, obj.api_version, obj.kind) if obj.kind else None
         if validator is None or _looks_like_patch(obj):
             continue  # a custom resource, a kind this version does not know, or a patch
         for error in sorted(validator.iter_errors(_plain(obj.data)), key=lambda e: list(
