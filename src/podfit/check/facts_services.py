@@ -54,7 +54,7 @@ def describe(obj: KubeObject) -> str:
 
 def same_namespace(a: str, b: str) -> bool:
     """:meth:`Project.same_namespace` on namespace strings: "" matches any namespace."""
-    return not a or not b or a == b or {a, b} == {"", "default"}
+    return not a or not b or a == b
 
 
 class NamespaceIndex:
@@ -69,11 +69,6 @@ class NamespaceIndex:
         for obj in self.all:
             self.by_ns[obj.namespace].append(obj)
             self.by_name[obj.name].append(obj)
-
-    def near(self, namespace: str) -> list[KubeObject]:
-        if not namespace:
-            return self.all
-        return self.by_ns.get(namespace, []) + self.by_ns.get("", [])
 
     def explicit(self, names: str | frozenset[str] | None) -> list[KubeObject]:
         """Objects really in ``names`` (one namespace, several, or ``None`` for all; "" and
