@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def test_celery_settings_fit_the_grace_period() -> None:
 
     conf = settings({"PODFIT_CPU_LIMIT": "2.5", "PODFIT_GRACE_SECONDS": "60"})
     assert conf["worker_concurrency"] == 2
-    assert conf["worker_soft_shutdown_timeout"] == 57.0
+    assert conf["worker_soft_shutdown_timeout"] == 52.0  # T - 8 s for the cold shutdown
     assert (conf["task_acks_late"], conf["worker_prefetch_multiplier"]) == (True, 1)
 
 
@@ -126,6 +127,7 @@ def test_celery_settings_fit_the_grace_period() -> None:
 def test_celery_worker_concurrency_from_a_real_cgroup(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY",
                                                             "PODFIT_CPU_LIMIT")}
+    env["REMAP_SIGTERM"] = "SIGQUIT"
     log = tmp_path / "celery.log"
     with cgroup_pair() as groups:
         (groups.leaf("cpu") / "cpu.cfs_quota_us").write_text("100000")  # 1 CPU
@@ -148,3 +150,42 @@ def test_celery_worker_concurrency_from_a_real_cgroup(tmp_path: Path) -> None:
     assert "concurrency: 1 (prefork)" in text  # the host has 2 CPUs; the group allows 1
     records = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     assert any(r["message"].endswith("ready.") for r in records)  # worker logs are JSON
+
+
+@pytest.mark.real
+@pytest.mark.slow
+def test_celery_sigterm_mid_task_exits_inside_the_grace_period_and_requeues(
+        tmp_path: Path) -> None:
+    broker = tmp_path / "broker"
+    broker.mkdir()
+    marker = tmp_path / "task"
+    env = {**os.environ, "CELERY_FS_DIR": str(broker), "REMAP_SIGTERM": "SIGQUIT",
+           "PODFIT_GRACE_SECONDS": "12"}
+    log = tmp_path / "celery.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(VENV_BIN / "celery"), "-A", "celery_app", "worker",
+                                 "--pool", "prefork", "-c", "1", "-l", "info"],
+                                cwd=APPS, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        subprocess.run([sys.executable, "-c", "from celery_app import sleepy; "
+                        f"sleepy.delay(60, {str(marker)!r})"], cwd=APPS, env=env, check=True,
+                       timeout=60)
+        deadline = time.monotonic() + 60
+        while not marker.with_suffix(".started").exists():
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        began = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        took = time.monotonic() - began
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text()
+    assert "Soft Shutdown, terminating in 4.0 seconds" in text  # T 12 - 8
+    assert "Restoring 1 unacknowledged message(s)" in text
+    assert took < 12.0, took  # before the kubelet's SIGKILL
+    assert not marker.exists()  # the task was cut off...
+    assert len(list(broker.glob("*.msg"))) == 1  # ...and its message is back in the queue
