@@ -88,6 +88,10 @@ class Project:
     procfiles: list[Procfile] = field(default_factory=list)
     dockerignores: dict[str, DockerIgnore] = field(default_factory=dict)  # by directory
     context_entries: dict[str, frozenset[str]] = field(default_factory=dict)  # dir -> top names
+    _workloads: dict[tuple[object, ...], tuple[Workload, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _servers: dict[tuple[object, ...], EffectiveServer | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def objects(self) -> Iterator[KubeObject]:
@@ -98,9 +102,19 @@ class Project:
         return (o for o in self.objects if o.kind in kinds)
 
     def workloads(self, *, include_init: bool = False) -> Iterator[Workload]:
-        for obj in self.objects:
-            for ref in containers(obj.data, include_init=include_init):
-                yield Workload(obj, ref)
+        # Memoized: most rules walk every container, and the inputs no longer change once
+        # the rules run (the key still notices files added afterwards).
+        key = (include_init, self._generation())
+        found = self._workloads.get(key)
+        if found is None:
+            found = self._workloads[key] = tuple(
+                Workload(obj, ref) for obj in self.objects
+                for ref in containers(obj.data, include_init=include_init))
+        return iter(found)
+
+    def _generation(self) -> tuple[int, ...]:
+        return (len(self.kube_files), len(self.dockerfiles), len(self.gunicorn_configs),
+                len(self.scripts), len(self.procfiles))
 
     def same_namespace(self, a: KubeObject, b: KubeObject) -> bool:
         return (a.namespace or "default") == (b.namespace or "default") or not (
@@ -171,6 +185,13 @@ class Project:
         return argv, cmd or entry
 
     def server_for(self, workload: Workload) -> EffectiveServer | None:
+        """The server ``workload``'s container runs (memoized: a dozen rules ask for each)."""
+        key = (id(workload.obj.data), workload.ref.path, self._generation())
+        if key not in self._servers:
+            self._servers[key] = self._server_for(workload)
+        return self._servers[key]
+
+    def _server_for(self, workload: Workload) -> EffectiveServer | None:
         c = workload.container
         env = self._env(workload)
         image = str(c.get("image", ""))
