@@ -4,6 +4,7 @@ value came from, the shutdown budget (preStop, grace period) and what routes tra
 
 from __future__ import annotations
 
+import ast
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
@@ -12,6 +13,7 @@ from typing import Any
 
 from podfit.check.documents.dockerfile import DockerfileDoc, env_pairs
 from podfit.check.documents.kubernetes import KubeObject
+from podfit.check.documents.python_config import GunicornConfig
 from podfit.check.project import EffectiveServer, Project, Workload, container_env_line
 from podfit.check.servers import split_shell
 from podfit.core.kube import POD_SPEC_PATHS, dig, pod_spec, pod_template_labels, selector_matches
@@ -89,6 +91,69 @@ def uses_podfit_runtime(server: EffectiveServer) -> bool:
 
 def reads_node_cpus(value: str | None) -> bool:
     return bool(value and _NODE_CPUS.search(value))
+
+
+@dataclass(frozen=True)
+class CpuFormula:
+    """A gunicorn config's ``workers`` computed, somewhere up its chain of assignments, from
+    the CPU count (``cpu_count()``), and the environment variables that feed the chain."""
+
+    line: int  # of the module-level ``workers = …``
+    cpu_line: int  # of the cpu_count() call
+    source: str  # the ``workers`` expression as written
+    env: frozenset[str]
+
+
+_ENV_READ = re.compile(r"(?:getenv|environ\.get|environ\[)\s*\(?\s*['\"]([A-Za-z_]\w*)['\"]")
+
+
+def config_cpu_formula(config: GunicornConfig, key: str = "workers") -> CpuFormula | None:
+    """Follow assignments anywhere outside functions (``if``/``try`` blocks included) to a
+    fixpoint, so ``workers = web_concurrency`` set in an ``else:`` from ``cpu_count()`` counts."""
+    try:
+        tree = ast.parse(config.text)
+    except SyntaxError:
+        return None
+    assigned: dict[str, list[ast.expr]] = {}
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) and node.value:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+        stack.extend(ast.iter_child_nodes(node))
+    cpu: dict[str, int] = {}  # name -> line of the cpu_count() it depends on
+    env: dict[str, set[str]] = {name: set() for name in assigned}
+    changed = True
+    while changed:
+        changed = False
+        for name, values in assigned.items():
+            for value in values:
+                text = ast.get_source_segment(config.text, value) or ""
+                reads = set(_ENV_READ.findall(text))
+                names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+                for other in names & assigned.keys():
+                    reads |= env[other]
+                if not reads <= env[name]:
+                    env[name] |= reads
+                    changed = True
+                if name in cpu:
+                    continue
+                call = next((n for n in ast.walk(value) if isinstance(n, ast.Call) and
+                             _NODE_CPUS.search(ast.unparse(n.func))), None)
+                line = call.lineno if call is not None else next(
+                    (cpu[n] for n in sorted(names) if n in cpu), None)
+                if line is not None:
+                    cpu[name] = line
+                    changed = True
+    setting = config.settings.get(key)
+    if setting is None or key not in cpu:
+        return None
+    return CpuFormula(setting.line, cpu[key], setting.source, frozenset(env.get(key, ())))
 
 
 @dataclass(frozen=True)

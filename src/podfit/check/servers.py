@@ -141,7 +141,10 @@ def expand_vars(text: str, env: dict[str, str]) -> str:
         name = match.group(1) or match.group(3)
         if env.get(name):
             return env[name]
-        return match.group(2) if match.group(2) is not None else match.group(0)
+        if match.group(2) is not None:  # ${A:-$B}: the default is expanded too
+            return _REFERENCE.sub(lambda m: env.get(m.group(1) or m.group(3)) or m.group(0),
+                                  match.group(2))
+        return match.group(0)
 
     return _REFERENCE.sub(replace, text)
 

@@ -434,3 +434,50 @@ ENV_CONF = 'import os\n\nworkers = int(os.environ.get("GUNICORN_WORKERS", {}))\n
 def test_pf301_config_reads_the_environment(tmp_path: Path, files: dict[str, str],
                                             expected: list[tuple[str, int]]) -> None:
     assert hits(tmp_path, files, "PF301") == expected
+
+
+# A start script choosing the config file, and a config that sizes workers from the CPU count
+# in an else branch unless WEB_CONCURRENCY is set — the shape of widely copied base images.
+START_SCRIPT = """\
+#!/bin/sh
+set -e
+if [ -f /app/gunicorn_conf.py ]; then
+    FALLBACK_CONF=/app/gunicorn_conf.py
+else
+    FALLBACK_CONF=/gunicorn_conf.py
+fi
+export GUNICORN_CONF=${GUNICORN_CONF:-$FALLBACK_CONF}
+exec gunicorn -c "$GUNICORN_CONF" "${APP_MODULE:-main:app}"
+"""
+BRANCHY_CONF = """\
+import multiprocessing
+import os
+
+per_core = float(os.getenv("WORKERS_PER_CORE", "1"))
+requested = os.getenv("WEB_CONCURRENCY")
+cores = multiprocessing.cpu_count()
+if requested:
+    web_concurrency = int(requested)
+else:
+    web_concurrency = max(int(per_core * cores), 2)
+
+workers = web_concurrency
+graceful_timeout = int(os.getenv("GRACEFUL_TIMEOUT", "120"))
+"""
+
+
+@pytest.mark.parametrize(("container_env", "expected"), [
+    ((), [("gunicorn_conf.py", 12)]),
+    ((env("WEB_CONCURRENCY", "2"),), []),
+])
+def test_pf302_start_script_and_branchy_config(tmp_path: Path, container_env: tuple[str, ...],
+                                               expected: list[tuple[str, int]]) -> None:
+    files = {K8S: deploy(*container_env, LIMIT_1CPU), "start.sh": START_SCRIPT,
+             "gunicorn_conf.py": BRANCHY_CONF,
+             "Dockerfile": 'FROM python:3.12-slim\nCOPY start.sh gunicorn_conf.py /\n'
+                           'CMD ["/start.sh"]\n'}
+    assert hits(tmp_path, files, "PF302") == expected
+    if expected:
+        [finding] = check_files(tmp_path / "again", files, ("PF302",)).findings
+        assert "from the CPU count on line 6" in finding.message
+        assert "this pod's CPU is 1: at most 3 workers" in finding.message

@@ -38,6 +38,7 @@ from podfit.check.facts import cpu_allowance
 from podfit.check.facts_servers import (
     WEB_KINDS,
     commands,
+    config_cpu_formula,
     container_name,
     option_origin,
     reads_node_cpus,
@@ -61,29 +62,42 @@ def check(project: Project) -> Iterator[Hit]:
     seen: set[tuple[str, int]] = set()
     used_configs: set[str] = set()
     for server, workload in commands(project):
-        if server.config is not None:
-            used_configs.add(server.config.path)
+        config = server.config
+        if config is not None:
+            used_configs.add(config.path)
         kind = server.command.kind
         key = "workers" if kind in WEB_KINDS else "concurrency" if kind == "celery" else None
-        if key is None or not reads_node_cpus(server.options.get(key)):
+        if key is None:
+            continue
+        where = f"container '{container_name(workload)}': " if workload else ""
+        cpu = cpu_allowance(workload.container) if workload else None
+        pod = (f" (this pod's CPU is {format_cpu(cpu)}: at most {max_workers_for_cpu(cpu)} "
+               "workers)") if cpu else ""
+        if config is not None and server.sources.get(key) == config.path:
+            formula = config_cpu_formula(config, key)
+            overridden = formula is not None and any(server.env.get(v) for v in formula.env)
+            if formula is None or overridden or (config.path, formula.line) in seen:
+                continue
+            seen.add((config.path, formula.line))
+            yield Hit(config.path, formula.line,
+                      f"{where}gunicorn {key} `{formula.source}` ({short(config.path)} line "
+                      f"{formula.line}, from the CPU count on line {formula.cpu_line}) counts "
+                      f"the node's CPUs, not the pod's{pod}; {_ADVICE}")
+            continue
+        if not reads_node_cpus(server.options.get(key)):
             continue
         origin = option_origin(server, workload, key)
         if (origin.path, origin.line) in seen:
             continue
         seen.add((origin.path, origin.line))
-        value = server.options[key].removeprefix("cpu_count(): ")
-        where = f"container '{container_name(workload)}': " if workload else ""
-        cpu = cpu_allowance(workload.container) if workload else None
-        pod = (f" (this pod's CPU is {format_cpu(cpu)}: at most {max_workers_for_cpu(cpu)} "
-               "workers)") if cpu else ""
         yield Hit(origin.path, origin.line,
-                  f"{where}{kind} {key} `{value}` ({origin.text}) counts the node's CPUs, not "
-                  f"the pod's{pod}; {_ADVICE}")
+                  f"{where}{kind} {key} `{server.options[key]}` ({origin.text}) counts the "
+                  f"node's CPUs, not the pod's{pod}; {_ADVICE}")
     for config in project.gunicorn_configs:
-        setting = config.settings.get("workers")
-        if config.path in used_configs or setting is None or not setting.uses_cpu_count:
+        formula = config_cpu_formula(config)
+        if config.path in used_configs or formula is None:
             continue
-        if (config.path, setting.line) not in seen:
-            yield Hit(config.path, setting.line,
-                      f"gunicorn workers `{setting.source}` ({short(config.path)} line "
-                      f"{setting.line}) counts the node's CPUs, not the pod's; {_ADVICE}")
+        yield Hit(config.path, formula.line,
+                  f"gunicorn workers `{formula.source}` ({short(config.path)} line "
+                  f"{formula.line}, from the CPU count on line {formula.cpu_line}) counts the "
+                  f"node's CPUs, not the pod's; {_ADVICE}")
