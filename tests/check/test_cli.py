@@ -174,6 +174,15 @@ def test_stdin_together_with_files(run, tmp_path: Path) -> None:  # type: ignore
     assert sorted(result.codes()) == [("Dockerfile", 1, "PF101"), ("other/Dockerfile", 1, "PF101")]
 
 
+@pytest.mark.parametrize("flag", ["--fix", "--diff"])
+def test_fix_refuses_stdin(run, tmp_path: Path, flag: str) -> None:  # type: ignore[no-untyped-def]
+    write(tmp_path, {"Dockerfile": "FROM python:3.12-slim\n"})
+    result = run(flag, "--stdin-filename", "Dockerfile", "-", stdin=b"FROM python:3.12-slim\n")
+    assert result.code == 2
+    assert "cannot edit standard input" in result.err
+    assert (tmp_path / "Dockerfile").read_text() == "FROM python:3.12-slim\n"
+
+
 # --- suppressions ---
 
 def test_comment_on_the_line_and_above(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,8 @@ def _codes(value: str | None) -> tuple[str, ...]:
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format: text, JSON, SARIF 2.1.0 or GitHub annotations.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE instead of standard output.")
 @click.option("--select", help="Only these rule codes, prefixes or names (comma-separated).")
@@ -51,6 +52,9 @@ def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | N
     for code in (*selected, *ignored):
         if code.upper() not in index and not any(k.startswith(code.upper()) for k in index):
             raise UsageError(f"unknown rule '{code}'", "run 'podfit rules' to list them")
+    if (fix or diff) and "-" in paths:
+        raise UsageError("--fix and --diff edit files; they cannot edit standard input",
+                         "run them on the files themselves")
     stdin = sys.stdin.buffer.read() if "-" in paths else None
     kwargs = {"select": selected, "ignore": ignored, "stdin": stdin,
               "stdin_name": stdin_filename}
