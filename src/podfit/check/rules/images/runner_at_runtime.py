@@ -15,16 +15,22 @@ directly.
 ## Example
 ```dockerfile
 FROM python:3.12-slim
-COPY . /app
-RUN pip install --no-cache-dir uv==0.5.4 && uv sync --frozen --no-cache
+COPY --from=ghcr.io/astral-sh/uv:0.5.4 /uv /bin/uv
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-cache --compile-bytecode --no-install-project
+COPY . .
 CMD ["uv", "run", "gunicorn", "app:app"]
 ```
 
 ## Use instead
 ```dockerfile
 FROM python:3.12-slim
-COPY . /app
-RUN pip install --no-cache-dir uv==0.5.4 && uv sync --frozen --no-cache
+COPY --from=ghcr.io/astral-sh/uv:0.5.4 /uv /bin/uv
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-cache --compile-bytecode --no-install-project
+COPY . .
 ENV PATH="/app/.venv/bin:$PATH"
 CMD ["gunicorn", "app:app"]
 ```

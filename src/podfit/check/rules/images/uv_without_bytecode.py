@@ -20,7 +20,8 @@ compiled files cannot even be cached, so every worker process pays it again.
 FROM python:3.12-slim
 COPY --from=ghcr.io/astral-sh/uv:0.5.4 /uv /bin/uv
 COPY pyproject.toml uv.lock ./
-RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-install-project
 ```
 
 ## Use instead
@@ -29,7 +30,8 @@ FROM python:3.12-slim
 COPY --from=ghcr.io/astral-sh/uv:0.5.4 /uv /bin/uv
 ENV UV_COMPILE_BYTECODE=1
 COPY pyproject.toml uv.lock ./
-RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-install-project
 ```
 
 ## Fix safety
