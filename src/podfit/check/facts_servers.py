@@ -264,6 +264,21 @@ def app_packages(project: Project, doc: DockerfileDoc | None, names: frozenset[s
     return found
 
 
+def on_scratch_volume(workload: Workload, path: str) -> bool:
+    """Whether ``path`` lies on a writable emptyDir mount of the container, or /dev/shm."""
+    if path == "/dev/shm" or path.startswith("/dev/shm/") or "$(" in path:
+        return True
+    spec = pod_spec(workload.obj.data) or {}
+    volumes = {str(v.get("name")): v for v in spec.get("volumes") or [] if isinstance(v, Mapping)}
+    for mount in workload.container.get("volumeMounts") or []:
+        if not isinstance(mount, Mapping) or mount.get("readOnly") is True:
+            continue
+        base = str(mount.get("mountPath", "")).rstrip("/")
+        if base and (path.rstrip("/") == base or path.startswith(base + "/")):
+            return "emptyDir" in volumes.get(str(mount.get("name")), {})
+    return False
+
+
 # -- shutdown -------------------------------------------------------------------------------
 DEFAULT_GRACE = 30
 

@@ -1,18 +1,14 @@
 """## What it does
-Reports a multi-process server (gunicorn or uvicorn with more than one worker, or a worker
-count taken from the CPU count) whose pods Prometheus scrapes — a `prometheus.io/scrape`
-annotation on the pods or their Service, a ServiceMonitor or PodMonitor that selects them, or
-`prometheus_client` (or a framework exporter) among the app's requirements — when
-`PROMETHEUS_MULTIPROC_DIR` is unset, or points to a path that is not on a writable `emptyDir`
-volume mount (or `/dev/shm`).
+Reports gunicorn or uvicorn with several workers whose pods Prometheus scrapes (a
+`prometheus.io/scrape` annotation on the pods or their Service, a ServiceMonitor or PodMonitor
+selecting them, or `prometheus_client` or an exporter in the requirements) when
+`PROMETHEUS_MULTIPROC_DIR` is unset or not on a writable `emptyDir` mount (or `/dev/shm`).
 
 ## Why is this bad?
-Without multiprocess mode each worker process keeps its own registry, and a scrape is
-answered by whichever worker accepts it: counters jump back and forth between the workers'
-values, rates are garbage and most requests are never counted. Multiprocess mode writes
-per-process files to the directory, which must exist, be writable, and be wiped when the
-container restarts — an `emptyDir` (or tmpfs) gives exactly that; a path on the image's
-filesystem is read-only or leaks stale files.
+Each worker then keeps its own registry and a scrape is answered by whichever worker accepts
+it: counters jump back and forth and rates are garbage. Multiprocess mode writes per-process
+files to the directory, which must exist, be writable and start empty when the container
+restarts: an `emptyDir` gives exactly that.
 
 ## Example
 ```yaml
@@ -72,6 +68,7 @@ from podfit.check.facts_servers import (
     app_packages,
     container_name,
     env_origin,
+    on_scratch_volume,
     pod_spec_yaml_path,
     process_count,
     reads_node_cpus,
@@ -81,7 +78,7 @@ from podfit.check.facts_servers import (
 )
 from podfit.check.project import EffectiveServer, Project, Workload
 from podfit.check.rule import Category, Hit, Rule
-from podfit.core.kube import dig, pod_spec, pod_template_labels, selector_matches
+from podfit.core.kube import dig, pod_template_labels, selector_matches
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
 
 RULE = Rule(code="PF702", name="prometheus-multiproc-dir", severity=Severity.WARNING,
@@ -124,20 +121,6 @@ def _scraped(project: Project, routing: Routing, workload: Workload, server: Eff
     return f"{sorted(found)[0]} in the app's requirements" if found else None
 
 
-def _on_scratch_volume(workload: Workload, path: str) -> bool:
-    if path == "/dev/shm" or path.startswith("/dev/shm/") or "$(" in path:
-        return True
-    spec = pod_spec(workload.obj.data) or {}
-    volumes = {str(v.get("name")): v for v in spec.get("volumes") or [] if isinstance(v, Mapping)}
-    for mount in workload.container.get("volumeMounts") or []:
-        if not isinstance(mount, Mapping) or mount.get("readOnly") is True:
-            continue
-        base = str(mount.get("mountPath", "")).rstrip("/")
-        if base and (path.rstrip("/") == base or path.startswith(base + "/")):
-            return "emptyDir" in volumes.get(str(mount.get("name")), {})
-    return False
-
-
 def check(project: Project) -> Iterator[Hit]:
     routing = Routing.of(project)
     monitors = [(m.kind, dig(m.data, "spec", "selector"))
@@ -150,7 +133,7 @@ def check(project: Project) -> Iterator[Hit]:
             continue
         path = server.env.get("PROMETHEUS_MULTIPROC_DIR") or server.env.get(
             "prometheus_multiproc_dir")
-        if path and _on_scratch_volume(workload, path):
+        if path and on_scratch_volume(workload, path):
             continue
         why = _scraped(project, routing, workload, server, monitors)
         if why is None:
