@@ -42,6 +42,7 @@ def _plots(result: ProfileResult) -> list[tuple[str, str]]:
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError as exc:
         raise UsageError("the HTML report needs matplotlib",
                          "pip install 'podfit[report]'") from exc
@@ -69,6 +70,7 @@ def _plots(result: ProfileResult) -> list[tuple[str, str]]:
                         color=line.get_color(), label=f"{name}, {second_name}")
         ax.set_title(title)
         ax.set_xlabel("workers")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(unit)
         ax.grid(alpha=0.3)
         if series:
