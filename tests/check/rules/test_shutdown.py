@@ -189,8 +189,13 @@ def test_pf541_fix_prefixes_exec(tmp_path: Path) -> None:
     ({K8S: deploy(),
       "Dockerfile": 'FROM python:3.12-slim\nCMD ["sh", "-c", "gunicorn app:app"]\n'},
      [("Dockerfile", 2)]),
-    # not a Python server
+    # not a Python server; a Job's one-off script (a Celery worker in a Job still counts)
     ({K8S: deploy(cmd("sh", "-c", "sleep 5 && nginx -g 'daemon off;'"))}, []),
+    ({K8S: deploy(cmd("sh", "-c", "python manage.py migrate")).replace(
+        "kind: Deployment", "kind: Job")}, []),
+    ({K8S: deploy(cmd("sh", "-c", "python worker.py"))}, [(K8S, 12)]),
+    ({K8S: deploy(cmd("sh", "-c", "celery -A p worker -c 2")).replace(
+        "kind: Deployment", "kind: Job")}, [(K8S, 12)]),
 ])
 def test_pf542_shell_wrapper_without_exec(tmp_path: Path, files: dict[str, str],
                                           expected: list[tuple[str, int]]) -> None:

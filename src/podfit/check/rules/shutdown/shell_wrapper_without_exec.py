@@ -54,6 +54,7 @@ from collections.abc import Iterator
 from podfit.check.facts_servers import PYTHON_KINDS, commands, container_name, short
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
+from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Severity
 
 RULE = Rule(code="PF542", name="shell-wrapper-without-exec", severity=Severity.ERROR,
@@ -69,6 +70,9 @@ def check(project: Project) -> Iterator[Hit]:
         command = server.command
         if server.path in procfiles or command.exec_in_shell or command.kind not in PYTHON_KINDS:
             continue
+        if command.kind == "python" and workload is not None and \
+                workload.obj.kind not in SERVING_KINDS:
+            continue  # a Job's script runs to completion; nobody is waiting on its SIGTERM
         doc = server.dockerfile
         if doc is not None and server.path == doc.path and any(
                 i.line == server.line and not i.json for i in doc.instructions):
