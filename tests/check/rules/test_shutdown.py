@@ -145,6 +145,8 @@ ENTRY = 'FROM python:3.12-slim\nCOPY docker-entrypoint.sh /\nENTRYPOINT ["/docke
       "run-web.sh": "#!/bin/sh\npython -m gunicorn app:app\n"}, [("run-web.sh", 2)]),
     ({K8S: deploy(cmd("tini", "--", "/app/run-web.sh")),
       "run-web.sh": "#!/bin/sh\npython -m gunicorn app:app\n"}, [("run-web.sh", 2)]),
+    ({K8S: deploy(cmd("/app/run-web.sh")).replace("kind: Deployment", "kind: Job"),
+      "run-web.sh": "#!/bin/sh\npython migrate.py\n"}, []),
     # a script nobody runs as the entrypoint is not judged
     ({"Dockerfile": 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app"]\n',
       "scripts/dev.sh": "#!/bin/sh\ngunicorn --reload app:app\n"}, []),

@@ -1,7 +1,7 @@
 """## What it does
 Reports a shell script used as a container's entrypoint (named by the Dockerfile's final
-`ENTRYPOINT`/`CMD`, or by a container's `command`, and found among the inputs) whose last
-command starts the server or `"$@"` without `exec`.
+`ENTRYPOINT`/`CMD`, or by the `command` of a long-running workload's container, and found
+among the inputs) whose last command starts the server or `"$@"` without `exec`.
 
 ## Why is this bad?
 Without `exec`, the shell stays PID 1 and the server is its child. PID 1 gets no default
@@ -51,6 +51,7 @@ from podfit.check.facts_servers import PYTHON_KINDS, container_name, short
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.check.servers import parse_server_command, split_shell
+from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
 
 RULE = Rule(code="PF541", name="entrypoint-script-without-exec", severity=Severity.ERROR,
@@ -103,7 +104,7 @@ def check(project: Project) -> Iterator[Hit]:
                                                   f"{ins.line}")
     for workload in project.workloads():
         command = workload.container.get("command")
-        if isinstance(command, list):
+        if isinstance(command, list) and workload.obj.kind in SERVING_KINDS:
             script = _script_of(project, [str(c) for c in command])
             if script is not None:
                 users.setdefault(script.path, f"the command of container "
