@@ -78,48 +78,77 @@ _ALIAS = re.compile(r"(?:^|[\s\[{,])\*[^\s*]")
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 
 
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_Scalar = yaml.ScalarNode
+
+
 class _Builder:
+    """Builds one document's values. Hot path of ``check``: plain strings (most scalars and
+    nearly all keys) are taken inline, without a call."""
+
     def __init__(self) -> None:
         self.count = 0
-        self._scalar = yaml.constructor.SafeConstructor()
+        self._constructor: yaml.constructor.SafeConstructor | None = None
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             raise YamlTooLarge(f"more than {MAX_NODES:,} values (an alias bomb?)")
-        if depth > MAX_DEPTH and isinstance(node, yaml.CollectionNode):
+        cls = type(node)
+        if cls is _Scalar:
+            return node.value if node.tag == _STR else self._scalar_value(node)
+        if depth > MAX_DEPTH:
             raise yaml.constructor.ConstructorError(
                 None, None, f"nested more than {MAX_DEPTH} levels deep", node.start_mark)
         depth += 1
-        if isinstance(node, yaml.MappingNode):
-            result = Map(node.start_mark.line + 1, node.start_mark.column + 1)
+        if cls is yaml.MappingNode:
+            mark = node.start_mark
+            result = Map(mark.line + 1, mark.column + 1)
+            key_lines = result.key_lines
             for key_node, value_node in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
+                if type(key_node) is not _Scalar:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark,
+                        "found a mapping or list used as a key (an unrendered template?)",
+                        key_node.start_mark)
+                tag = key_node.tag
+                if tag == _STR:
+                    key = key_node.value
+                elif tag == _MERGE:
                     merged = self.build(value_node, depth)
                     for item in merged if isinstance(merged, list) else [merged]:
                         if isinstance(item, dict):
                             for k, v in item.items():
                                 result.setdefault(k, v)
                     continue
-                if not isinstance(key_node, yaml.ScalarNode):
-                    raise yaml.constructor.ConstructorError(
-                        "while constructing a mapping", node.start_mark,
-                        "found a mapping or list used as a key (an unrendered template?)",
-                        key_node.start_mark)
-                key = self.build(key_node)
-                if not isinstance(key, str):
-                    key = str(key)
-                result[key] = self.build(value_node, depth)
-                result.key_lines[key] = (key_node.start_mark.line + 1,
-                                         key_node.start_mark.column + 1)
+                else:
+                    key = self._scalar_value(key_node)
+                    if not isinstance(key, str):
+                        key = str(key)
+                if type(value_node) is _Scalar and value_node.tag == _STR:
+                    self.count += 1
+                    result[key] = value_node.value
+                else:
+                    result[key] = self.build(value_node, depth)
+                key_mark = key_node.start_mark
+                key_lines[key] = (key_mark.line + 1, key_mark.column + 1)
             return result
-        if isinstance(node, yaml.SequenceNode):
-            seq = Seq(node.start_mark.line + 1, node.start_mark.column + 1)
+        if cls is yaml.SequenceNode:
+            mark = node.start_mark
+            seq = Seq(mark.line + 1, mark.column + 1)
+            lines = seq.item_lines
             for item in node.value:
                 seq.append(self.build(item, depth))
-                seq.item_lines.append(item.start_mark.line + 1)
+                lines.append(item.start_mark.line + 1)
             return seq
-        return self._scalar_value(node)
+        return self._scalar_value(node)  # pragma: no cover - composers make only these three
+
+    @property
+    def _scalar(self) -> yaml.constructor.SafeConstructor:
+        if self._constructor is None:
+            self._constructor = yaml.constructor.SafeConstructor()
+        return self._constructor
 
     def _scalar_value(self, node: yaml.Node) -> Any:
         tag = node.tag
