@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.real, pytest.mark.slow]
 def test_podfit_drain_loses_zero_requests(server: str, tmp_path: Path) -> None:
     out = run_drain(server, True, tmp_path)
     assert out.lost == 0, out
-    assert out.ok > 50, out
+    assert out.ok > 20, out  # traffic was flowing (bounded by a slow, shared CI machine)
     assert out.exit_code == 0, out
     assert out.readiness_503_after is not None
     # the master flips it within milliseconds (see its log); the bound allows for the
@@ -34,7 +34,7 @@ def test_podfit_drain_loses_zero_requests(server: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("server", SERVERS)
 def test_plain_server_loses_requests(server: str, tmp_path: Path) -> None:
     out = run_drain(server, False, tmp_path)
-    assert out.ok > 50, out
+    assert out.ok > 20, out  # traffic was flowing (bounded by a slow, shared CI machine)
     assert out.lost > 0, out  # connection refused/reset while endpoints still route to it
 
 
