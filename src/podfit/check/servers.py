@@ -196,6 +196,9 @@ def _parse_options(kind: str, argv: list[str], opts: dict[str, str],
     return ServerCommand(kind, tuple(argv), options, frozenset(flags))
 
 
+#: ``-c`` alone or among combined short options (``-lc``, ``-ec``, ``-xec``).
+_SHELL_C = re.compile(r"-[a-z]*c[a-z]*")
+
 #: Wrapper options that take the next word as their value.
 _TAKES_VALUE = {"-n", "-u", "-U", "-g", "-e", "-s", "--adjustment", "--user", "--group",
                 "--rewrite", "--reuid", "--regid"}
@@ -231,9 +234,10 @@ def _unwrap(argv: list[str], env: dict[str, str]) -> tuple[list[str], list[str],
             return None
         head = args[0].rsplit("/", 1)[-1]
         if head in {"sh", "bash", "ash", "dash", "zsh"}:
-            if "-c" not in args[1:]:
+            flag = next((i for i, a in enumerate(args[1:], 1) if _SHELL_C.fullmatch(a)), None)
+            if flag is None:
                 return args, wrapped, exec_in_shell, script
-            position = args.index("-c") + 1
+            position = flag + 1
             script = args[position] if position < len(args) else ""
             args, exec_in_shell = _last_shell_command(script, env)
             wrapped.append(f"{head} -c")
