@@ -495,3 +495,69 @@ def test_messages_name_objects_and_fix(tmp_path: Path) -> None:
     assert finding.message == (
         "Service 'web' in namespace 'shop' selects pods with app=wbe, but no workload in its "
         "namespace has these labels; make the selector match the pod template labels")
+
+
+# -- PF610 scrape-annotation-not-on-pods --------------------------------------------------
+ON_WORKLOAD = WEB.replace("  name: web\n", "  name: web\n  annotations:\n"
+                          "    prometheus.io/scrape: \"true\"  # <-\n"
+                          "    prometheus.io/port: \"8000\"\n", 1)
+PF610 = {
+    "on the Deployment": {"k8s.yaml": ON_WORKLOAD},
+    "on the pod template": {"k8s.yaml": scraped('"8000"')},
+    "on both": {"k8s.yaml": scraped('"8000"').replace(
+        "  name: web\n", "  name: web\n  annotations:\n    prometheus.io/scrape: \"true\"\n", 1)},
+    "other annotations only": {"k8s.yaml": WEB.replace(
+        "  name: web\n", "  name: web\n  annotations:\n    team: shop\n", 1)},
+    "a bare Pod": {"k8s.yaml": y("""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: web
+          annotations:
+            prometheus.io/scrape: "true"
+        spec:
+          containers:
+            - name: web
+              image: registry.example/web:1.0
+        """)},
+    "a CronJob": {"k8s.yaml": y("""
+        apiVersion: batch/v1
+        kind: CronJob
+        metadata:
+          name: report
+          annotations:
+            prometheus.io/port: "9102"  # <-
+        spec:
+          schedule: "@daily"
+          jobTemplate:
+            spec:
+              template:
+                metadata:
+                  annotations:
+                    team: shop
+                spec:
+                  restartPolicy: Never
+                  containers:
+                    - name: report
+                      image: registry.example/report:1.0
+        """)},
+}
+
+
+@pytest.mark.parametrize("files", PF610.values(), ids=PF610.keys())
+def test_pf610_scrape_annotation_not_on_pods(tmp_path: Path, files: dict[str, str]) -> None:
+    assert hits(tmp_path, files, "PF610") == expected(files)
+
+
+@pytest.mark.parametrize("name", ["on the Deployment", "a CronJob"])
+def test_pf610_fix_moves_them_to_the_pods(tmp_path: Path, name: str) -> None:
+    from podfit.check.fixer import apply_yaml_edits
+
+    text = y(PF610[name]["k8s.yaml"])
+    [finding] = check_files(tmp_path, {"k8s.yaml": text}, ("PF610",)).findings
+    assert finding.fix is not None
+    assert str(finding.fix.safety) == "safe"
+    after = apply_yaml_edits(text, finding.fix.yaml_edits)
+    assert check_files(tmp_path / "after", {"k8s.yaml": after}, ("PF610",)).findings == ()
+    assert apply_yaml_edits(after, finding.fix.yaml_edits) == after
+    assert after.count("prometheus.io/") == 2 * text.count("prometheus.io/")

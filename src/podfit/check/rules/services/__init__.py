@@ -5,5 +5,5 @@ MODULES: tuple[str, ...] = (
     "service_selects_no_pods", "service_target_port", "ingress_service_missing",
     "ingress_service_port_missing", "servicemonitor_selects_nothing",
     "servicemonitor_port_missing", "podmonitor_selects_no_pods", "podmonitor_port_missing",
-    "scrape_port_not_exposed",
+    "scrape_port_not_exposed", "scrape_annotation_misplaced",
 )
