@@ -31,6 +31,7 @@ from podfit.core.yamlsrc import YamlTooLarge, load_documents
 
 #: PODFIT_FUZZ_EXAMPLES=5000 for a long local run; CI keeps the default short.
 FUZZ = settings(max_examples=int(os.environ.get("PODFIT_FUZZ_EXAMPLES", "150")), deadline=None,
+                database=None,  # no .hypothesis/ folder in the work tree
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 # Text biased towards the characters that matter to each syntax, so the parsers get past
