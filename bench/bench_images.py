@@ -213,6 +213,8 @@ def main() -> int:
     parser.add_argument("--examples", default=",".join(EXAMPLES))
     parser.add_argument("--starts", type=int, default=3, help="container starts per image")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "images.json")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep other examples' results already in --output")
     args = parser.parse_args()
     reason = engine.unavailable()
     if reason:
@@ -220,6 +222,8 @@ def main() -> int:
         return 2
     engine.ensure_base_image()
     results: dict[str, Any] = {}
+    if args.merge and args.output.exists():
+        results = json.loads(args.output.read_text())["results"]
     with tempfile.TemporaryDirectory(prefix="podfit-bench-") as tmp:
         work = Path(tmp)
         wheel = engine.podfit_wheel(work / "wheel")

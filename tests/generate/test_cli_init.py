@@ -73,3 +73,25 @@ def test_app_flag_overrides_detection(tmp_path: Path) -> None:
     done = run_podfit("init", root, "--app", "svc:make()", "--server", "gunicorn")
     assert done.returncode == 0, done.stderr
     assert '"svc:make()"' in (root / "Dockerfile").read_text()
+
+
+def test_from_profile_sizes_the_manifests(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    from tests.generate.test_plan import PROFILE
+
+    profile = tmp_path / "profile.json"
+    profile.write_text(json.dumps(PROFILE))
+    root = make(tmp_path / "app", FLASK)
+    done = run_podfit("init", root, "--from-profile", profile)
+    assert done.returncode == 0, done.stderr
+    deployment = yaml.safe_load((root / "deploy/k8s/deployment.yaml").read_text())
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"]["requests"] == {"cpu": "750m", "memory": "300Mi"}
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["WEB_CONCURRENCY"] == "3"
+    hpa = yaml.safe_load((root / "deploy/k8s/hpa.yaml").read_text())
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 12)
+    assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 600
