@@ -15,7 +15,8 @@ EXAMPLES = ROOT / "examples"
 INIT_EXAMPLES = {
     "flask-requirements": ["--helm"],
     "fastapi-uv": ["--helm", "--ingress-host", "shop.example.com", "--tls-secret", "shop-tls"],
-    "django-poetry": ["--helm", "--prometheus-operator", "--cpu-limit-policy", "integer"],
+    # cpu-limit-policy = "integer" comes from [tool.podfit], which check reads as well
+    "django-poetry": ["--helm", "--prometheus-operator"],
     "celery-worker": ["--helm", "--task-time-limit", "120"],
     "pipenv-wsgi": ["--helm"],
 }

@@ -59,14 +59,16 @@ def test_cpu_limit_policy(tmp_path: Path, policy: str, limit: str | None) -> Non
 
 
 def test_config_table_is_read_and_flags_win(tmp_path: Path) -> None:
-    files = {**FLASK, "pyproject.toml": "[tool.podfit]\nport = 9000\nname = 'shop'\n"}
+    files = {**FLASK, "pyproject.toml": "[tool.podfit]\ncpu-limit-policy = 'integer'\n"
+             "kube-version = '1.30'\n[tool.podfit.init]\nport = 9000\nname = 'shop'\n"}
     plan = plan_for(tmp_path, files, name="store")
     assert plan.name == "store"
     assert plan.web.port == 9000
+    assert plan.web.limits_cpu == "1"  # the key check reads too
 
 
 def test_unknown_config_key_suggests_the_right_one(tmp_path: Path) -> None:
-    files = {**FLASK, "pyproject.toml": "[tool.podfit]\nprot = 9000\n"}
+    files = {**FLASK, "pyproject.toml": "[tool.podfit.init]\nprot = 9000\n"}
     with pytest.raises(ConfigError) as info:
         plan_for(tmp_path, files)
     assert "'port'" in str(info.value.hint)

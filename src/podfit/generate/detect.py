@@ -21,7 +21,8 @@ class AppFacts:
     deps: DepFacts
     source: SourceFacts
     config: dict[str, Any]
-    """``[tool.podfit]`` from pyproject.toml (or ``podfit.toml``), validated by the Plan."""
+    """``[tool.podfit]`` from pyproject.toml (or ``podfit.toml``); init's own keys are in its
+    ``init`` sub-table, validated by the Plan."""
     gitignore: tuple[str, ...]
 
 
@@ -48,14 +49,15 @@ def detect(root: Path, *, deps: str | None = None, python: str | None = None) ->
     if not root.is_dir():
         raise InputError(f"{root} is not a directory", "pass the project's directory")
     config = read_config(root)
-    dep_facts = detect_deps(root, deps or config.get("deps"), python or config.get("python"))
+    own = config.get("init", {}) if isinstance(config.get("init"), dict) else {}
+    dep_facts = detect_deps(root, deps or own.get("deps"), python or own.get("python"))
     source = detect_source(root)
     project_name = ""
     if (root / "pyproject.toml").is_file():
         data = read_toml(root / "pyproject.toml")
         project_name = str(data.get("project", {}).get("name")
                            or data.get("tool", {}).get("poetry", {}).get("name") or "")
-    name = dns_name(str(config.get("name") or project_name or root.resolve().name))
+    name = dns_name(str(own.get("name") or project_name or root.resolve().name))
     gitignore: tuple[str, ...] = ()
     if (root / ".gitignore").is_file():
         gitignore = tuple(

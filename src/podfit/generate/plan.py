@@ -85,13 +85,25 @@ class InitOptions:
     """``podfit profile`` results; sizes requests, limits, workers and the HPA."""
 
 
+#: ``[tool.podfit]`` keys that ``check`` and ``init`` share (so they never disagree).
+SHARED_KEYS = {"cpu-limit-policy": "cpu_limit_policy"}
+
+
 def merge_config(options: InitOptions, config: dict[str, Any]) -> InitOptions:
-    """Fill unset options from ``[tool.podfit]``; unknown keys are errors with a hint."""
+    """Fill unset options from ``[tool.podfit]`` (shared keys) and ``[tool.podfit.init]``;
+    unknown keys in the ``init`` table are errors with a hint. Other top-level keys belong
+    to ``check`` and ``profile``, which validate them."""
+    table = config.get("init", {})
+    if not isinstance(table, dict):
+        raise ConfigError("[tool.podfit.init] must be a table", "e.g. [tool.podfit.init]")
     updates: dict[str, Any] = {}
-    for key, value in config.items():
+    for key, attr in SHARED_KEYS.items():
+        if key in config and getattr(options, attr) is None:
+            updates[attr] = config[key]
+    for key, value in table.items():
         if key not in CONFIG_KEYS:
             close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
-            raise ConfigError(f"unknown [tool.podfit] key {key!r}",
+            raise ConfigError(f"unknown [tool.podfit.init] key {key!r}",
                               f"did you mean {close[0]!r}?" if close else
                               "known keys: " + ", ".join(sorted(CONFIG_KEYS)))
         attr = CONFIG_KEYS[key]
