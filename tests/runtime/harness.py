@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -265,3 +265,14 @@ class LoadClient:
         for thread in self._threads:
             thread.join(self.max_seconds + 15)
         return self.result
+
+
+def eventually(check: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``check`` until true or ``timeout``; for effects that land just after a response
+    (a WSGI body is closed, and its metrics recorded, after the client has read it)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True

@@ -18,6 +18,7 @@ from tests.runtime.harness import (
     VENV_BIN,
     cgroup_pair,
     cgroups_usable,
+    eventually,
     free_port,
     get,
     gunicorn_cmd,
@@ -89,11 +90,15 @@ def test_django_under_gunicorn(tmp_path: Path) -> None:
     with serve(gunicorn_cmd(port, "-w", "2", "django_app:application"), env,
                tmp_path / "d.log", port, health_port=health, ready_path="/items/1/") as srv:
         assert get(port, "/items/42/") == (200, b'{"pk": 42}')
-        metrics = get(health, "/metrics")[1].decode()
-        match = re.search(r'http_server_request_duration_seconds_count\{[^}]*'
-                          r'http_route="/items/<int:pk>/"[^}]*\} (\S+)', metrics)
-        assert match is not None
-        assert float(match.group(1)) == 2.0  # the readiness wait and our request
+
+        def count() -> float:
+            metrics = get(health, "/metrics")[1].decode()
+            match = re.search(r'http_server_request_duration_seconds_count\{[^}]*'
+                              r'http_route="/items/<int:pk>/"[^}]*\} (\S+)', metrics)
+            return float(match.group(1)) if match else 0.0
+
+        assert eventually(lambda: count() >= 2.0)
+        assert count() == 2.0  # the readiness wait and our request
         srv.proc.send_signal(signal.SIGTERM)
         srv.proc.wait(30)
 
@@ -106,9 +111,9 @@ def test_django_asgi_under_the_podfit_uvicorn_runner(tmp_path: Path) -> None:
                ready_path="/items/1/") as srv:
         assert get(port, "/items/5/") == (200, b'{"pk": 5}')
         assert get(port, "/readyz")[0] == 200
-        metrics = get(port, "/metrics")[1].decode()
-        assert re.search(r'http_server_request_duration_seconds_count\{[^}]*'
-                         r'http_route="/items/<int:pk>/"[^}]*\} 2.0', metrics), metrics
+        pattern = (r'http_server_request_duration_seconds_count\{[^}]*'
+                   r'http_route="/items/<int:pk>/"[^}]*\} 2.0')
+        assert eventually(lambda: bool(re.search(pattern, get(port, "/metrics")[1].decode())))
         srv.proc.send_signal(signal.SIGTERM)
         srv.proc.wait(30)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.harness import free_port, get, gunicorn_cmd, serve, uvicorn_cmd
+from tests.runtime.harness import eventually, free_port, get, gunicorn_cmd, serve, uvicorn_cmd
 
 pytestmark = pytest.mark.real
 
@@ -121,24 +121,32 @@ def test_gunicorn_metrics_count_every_request_across_recycled_workers(tmp_path: 
             thread.start()
         for thread in threads:
             thread.join(60)
-        time.sleep(1.5)  # let the master reap the last recycled workers
+        assert len(pids) > 4  # workers were recycled during the run
+        assert sent == 200
+
+        def files_settled() -> bool:
+            master = srv.proc.pid
+            current = {int(p) for p in
+                       Path(f"/proc/{master}/task/{master}/children").read_text().split()}
+            live = {int(p.stem.rsplit("_", 1)[1]) for p in mdir.glob("gauge_livesum_*.db")}
+            histograms = {p.stem.split("_", 1)[1] for p in mdir.glob("histogram_*.db")}
+            # recycled workers' live gauges dropped, their histograms folded into the archive:
+            # files remain for the 4 current workers only
+            return (len(current) == 4 and live <= current and "archive" in histograms
+                    and {int(h) for h in histograms - {"archive"}} <= current
+                    # a request is recorded when its body is closed, just after the client
+                    # has the response, so the last few may land a moment later
+                    and scrape_count(get(health, "/metrics")[1].decode(), "POST") >= sent)
+
+        deadline = time.monotonic() + 15  # the master reaps exited workers within ~1 s
+        while not files_settled():
+            assert time.monotonic() < deadline, sorted(p.name for p in mdir.iterdir())
+            time.sleep(0.2)
         status, body = get(health, "/metrics")
         assert status == 200
         text = body.decode()
-        assert len(pids) > 4  # workers were recycled during the run
-        assert sent == 200
-        assert scrape_count(text, "POST") == sent  # the readiness wait used GET
+        assert scrape_count(text, "POST") == sent  # exactly; the readiness wait used GET
         assert "podfit_container_cpu_limit_cores" in text
-        master = srv.proc.pid
-        current = {int(p) for p in
-                   Path(f"/proc/{master}/task/{master}/children").read_text().split()}
-        assert len(current) == 4
-        live = {int(p.stem.rsplit("_", 1)[1]) for p in mdir.glob("gauge_livesum_*.db")}
-        assert live <= current  # recycled workers' live gauges were dropped by child_exit
-        # their histograms were folded into the archive: files remain for current workers only
-        histograms = {p.stem.split("_", 1)[1] for p in mdir.glob("histogram_*.db")}
-        assert "archive" in histograms
-        assert {int(h) for h in histograms - {"archive"}} <= current
         srv.proc.send_signal(signal.SIGTERM)
         srv.proc.wait(30)
 
@@ -240,6 +248,7 @@ def test_gunicorn_with_uvicorn_workers_gets_probes_metrics_and_drain(tmp_path: P
         assert get(port, "/readyz")[0] == 200
         for _ in range(5):
             assert post(port, "/work?ms=1")[0] == 200
+        assert eventually(lambda: scrape_count(get(port, "/metrics")[1].decode(), "POST") >= 5)
         assert scrape_count(get(port, "/metrics")[1].decode(), "POST") == 5
         srv.proc.send_signal(signal.SIGTERM)
         time.sleep(0.5)
