@@ -64,8 +64,10 @@ RUN useradd --no-create-home --home-dir /nonexistent --shell /sbin/nologin --uid
 RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={pythonpath}
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca \
-    --mount=type=bind,source={reqs},target={reqs} --mount=type=bind,source=wheels,target=wheels \
-    export PIP_CERT=/run/secrets/ca; python -m pip install --no-deps --find-links wheels -r {reqs}
+    --mount=type=bind,source={reqs},target=/tmp/{reqs} \
+    --mount=type=bind,source=wheels,target=/tmp/wheels \
+    export PIP_CERT=/run/secrets/ca; \
+    python -m pip install --no-deps --find-links /tmp/wheels -r /tmp/{reqs}
 USER appuser
 COPY . .
 EXPOSE 8000
