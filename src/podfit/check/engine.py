@@ -123,7 +123,7 @@ def collect(paths: Iterable[str], settings: CheckSettings, *, stdin: bytes | Non
             for file_path, kind in walk(path, settings.exclude):
                 add(file_path, kind, _display(file_path))
         elif path.is_file():
-            add(path, kind_of(path.name) or "yaml", _display(path))
+            add(path, kind_of(path.name, path.parent.name) or "yaml", _display(path))
         else:
             errors.append(FileError(raw, f"{raw}: no such file or directory",
                                     "check the path; use '-' to read standard input"))

@@ -13,8 +13,9 @@ _ALWAYS_SKIPPED = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__py
                    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages"}
 
 
-def kind_of(name: str) -> str | None:
-    """The kind of input a file name denotes, or ``None`` when ``check`` does not read it."""
+def kind_of(name: str, parent: str = "") -> str | None:
+    """The kind of input a file name (in folder ``parent``) denotes, or ``None`` when
+    ``check`` does not read it."""
     lower = name.lower()
     if lower in {"dockerfile", "containerfile"} or lower.endswith(".dockerfile") or \
             lower.startswith(("dockerfile.", "containerfile.")):
@@ -27,7 +28,8 @@ def kind_of(name: str) -> str | None:
         return "procfile"
     if lower == "pyproject.toml":
         return "pyproject"
-    if lower.startswith("requirements") and lower.endswith((".txt", ".in")):
+    if (lower.startswith("requirements") or parent.lower() == "requirements") and \
+            lower.endswith((".txt", ".in")):
         return "requirements"
     if lower.endswith(".py") and "gunicorn" in lower:
         return "gunicorn"
@@ -118,7 +120,7 @@ def walk(root: Path, exclude: tuple[str, ...]) -> Iterator[tuple[Path, str]]:
             keep.append(name)
         dirnames[:] = keep
         for name in sorted(filenames):
-            kind = kind_of(name)
+            kind = kind_of(name, here.name)
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if kind and not rules.ignored(rel, False):
                 yield here / name, kind

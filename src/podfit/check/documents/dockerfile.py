@@ -121,9 +121,16 @@ def env_pairs(ins: Instruction) -> dict[str, str]:
     values = list(ins.args)
     if len(values) == 1 and "=" not in values[0]:
         key, _, rest = values[0].partition(" ")
-        return {key: rest}
-    return {values[i]: values[i + 1] if i + 1 < len(values) else ""
+        return {key: _unquote(rest)}
+    return {values[i]: _unquote(values[i + 1]) if i + 1 < len(values) else ""
             for i in range(0, len(values), 2)}
+
+
+def _unquote(value: str) -> str:
+    """``"x y"`` → ``x y``, as the builder does (the parser keeps the quotes)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
 
 
 def parse_dockerfile(path: str, text: str) -> DockerfileDoc:
