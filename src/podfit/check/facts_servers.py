@@ -264,13 +264,18 @@ def app_packages(project: Project, doc: DockerfileDoc | None, names: frozenset[s
     return found
 
 
+def _items(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def on_scratch_volume(workload: Workload, path: str) -> bool:
     """Whether ``path`` lies on a writable emptyDir mount of the container, or /dev/shm."""
     if path == "/dev/shm" or path.startswith("/dev/shm/") or "$(" in path:
         return True
     spec = pod_spec(workload.obj.data) or {}
-    volumes = {str(v.get("name")): v for v in spec.get("volumes") or [] if isinstance(v, Mapping)}
-    for mount in workload.container.get("volumeMounts") or []:
+    volumes = {str(v.get("name")): v for v in _items(spec.get("volumes"))
+               if isinstance(v, Mapping)}
+    for mount in _items(workload.container.get("volumeMounts")):
         if not isinstance(mount, Mapping) or mount.get("readOnly") is True:
             continue
         base = str(mount.get("mountPath", "")).rstrip("/")
@@ -353,8 +358,8 @@ class Routing:
         for service in services:
             selector = dig(service.data, "spec", "selector")
             if isinstance(selector, Mapping) and selector:
-                key = min(str(k) for k in selector)
-                index.setdefault((key, str(selector[key])), []).append(service)
+                key, value = min((str(k), str(v)) for k, v in selector.items())
+                index.setdefault((key, value), []).append(service)
         return cls(services, frozenset(routed), {k: tuple(v) for k, v in index.items()})
 
     def services_for(self, project: Project, obj: KubeObject) -> list[KubeObject]:

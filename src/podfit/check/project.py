@@ -284,7 +284,8 @@ class Project:
 
     def _env(self, workload: Workload) -> dict[str, str]:
         env: dict[str, str] = {}
-        for item in workload.container.get("env") or []:
+        items = workload.container.get("env")
+        for item in items if isinstance(items, list) else []:
             if isinstance(item, Mapping) and "name" in item:
                 value = item.get("value")
                 env[str(item["name"])] = "" if value is None else str(value)

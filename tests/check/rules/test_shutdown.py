@@ -6,9 +6,12 @@ line 11; the given lines follow from line 12 (10-space indent for container keys
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 from podfit.check.fixer import apply_text_edits
 from tests.check.helpers import check_files, hits
@@ -440,3 +443,66 @@ def test_service_lookups_stay_linear(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert len([f for f in result.findings if f.code == "PF547"]) == 400
     assert elapsed < 20, f"{elapsed:.1f} s"
+
+
+_ODD = [None, 0, -1, 1.5, True, "", "x", "$(nproc)", [], {}, [1], {"a": 1}, "500m", "1Gi"]
+_COMMANDS = [["gunicorn", "-w", "9", "app:app"], ["uvicorn", "app:app", "--workers", "x"],
+             ["sh", "-c"], ["sh", "-c", "cd / && gunicorn --keep-alive 1 a:b"],
+             ["celery", "-A", "p", "worker", "--autoscale", ","], ["fastapi", "run"],
+             ["/start.sh"], ["hypercorn", "-w"], ["python", "-u"], "gunicorn app"]
+
+
+def _container() -> SearchStrategy[dict[str, object]]:
+    odd = st.sampled_from(_ODD)
+    return st.fixed_dictionaries({"name": st.sampled_from(["web", 3, None]),
+                                  "image": st.sampled_from(["registry/web:1", 5, ""])}, optional={
+        "command": st.one_of(st.sampled_from(_COMMANDS), odd),
+        "args": st.one_of(st.lists(st.sampled_from(["-w", "4", "$(W)", 1, None]), max_size=4),
+                          odd),
+        "env": st.one_of(st.lists(st.one_of(st.fixed_dictionaries({
+            "name": st.sampled_from(["WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR", "W",
+                                     "GUNICORN_CMD_ARGS", "OMP_NUM_THREADS", 1]),
+            "value": odd}), odd), max_size=3), odd),
+        "resources": st.one_of(st.fixed_dictionaries({"limits": st.one_of(
+            st.fixed_dictionaries({"cpu": odd, "memory": odd}), odd)}), odd),
+        "lifecycle": st.one_of(st.fixed_dictionaries({"preStop": st.one_of(
+            st.fixed_dictionaries({"sleep": st.one_of(st.fixed_dictionaries(
+                {"seconds": odd}), odd)}),
+            st.fixed_dictionaries({"exec": st.fixed_dictionaries({"command": odd})}), odd)}),
+            odd),
+        "volumeMounts": st.one_of(st.lists(st.fixed_dictionaries(
+            {"name": odd, "mountPath": odd, "readOnly": odd}), max_size=2), odd),
+    })
+
+
+def test_rules_survive_odd_manifests(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+
+    from podfit.check.engine import run_check
+    from podfit.check.settings import CheckSettings
+
+    pod = st.fixed_dictionaries({
+        "containers": st.lists(_container(), max_size=2),
+        "terminationGracePeriodSeconds": st.sampled_from(_ODD),
+        "volumes": st.sampled_from([[{"name": "m", "emptyDir": {}}], [1], None, {}])})
+
+    @settings(max_examples=int(os.environ.get("PODFIT_FUZZ_EXAMPLES", "60")), deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(pod, st.booleans())
+    def run(spec: dict[str, object], routed: bool) -> None:
+        root = tmp_path_factory.mktemp("odd")
+        deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {
+            "name": "web"}, "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+                "metadata": {"labels": {"app": "web"},
+                             "annotations": {"prometheus.io/scrape": "true"}},
+                "spec": spec}}}
+        docs = [deployment, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+                             "spec": {"type": "LoadBalancer" if routed else "ClusterIP",
+                                      "selector": {"app": "web"}}}]
+        (root / K8S).write_text(yaml.safe_dump_all(docs))
+        (root / "start.sh").write_text("#!/bin/sh\nexport W=${W:-4}\ngunicorn -w $W app:app\n")
+        result = run_check([str(root)], CheckSettings(), select=("PF3", "PF54", "PF7"))
+        assert not [e for e in result.errors if e.path == "<podfit>"], result.errors
+
+    run()

@@ -54,7 +54,8 @@ def _flag_u(server: EffectiveServer | None) -> bool:
 def _set_in_container(workload: Workload, server: EffectiveServer) -> bool:
     if server.env.get("PYTHONUNBUFFERED"):
         return True
-    for item in workload.container.get("env") or []:
+    items = workload.container.get("env")
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, Mapping) and item.get("name") == "PYTHONUNBUFFERED" and \
                 item.get("valueFrom") is not None:
             return True  # from a ConfigMap or Secret: set, value unknown
