@@ -114,6 +114,16 @@ def get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
         conn.close()
 
 
+def post(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", path, body=b"x")
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
 def wait_http(port: int, path: str = "/livez", timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -139,9 +149,12 @@ class Server:
 def serve(args: list[str], env_extra: dict[str, str], log_path: Path, port: int, *,
           health_port: int | None = None, ready_path: str = "/work?ms=0") -> Iterator[Server]:
     """Start a server in ``APPS``, wait until it answers, and always stop it (by PID)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **env_extra}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None) if "PROMETHEUS_MULTIPROC_DIR" not in env_extra \
-        else None
+    # metrics files go next to the log (pytest's tmp dir), never to /dev/shm: a server this
+    # helper SIGKILLs cannot remove a directory it created itself
+    metrics_dir = log_path.with_suffix(".prom")
+    metrics_dir.mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1",
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **env_extra}
     with log_path.open("wb") as out:
         proc = subprocess.Popen(args, cwd=APPS, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)

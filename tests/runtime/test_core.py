@@ -225,3 +225,25 @@ def test_merging_a_dead_worker_keeps_every_scraped_value(tmp_path: Any) -> None:
     assert scrape() == before
     assert sorted(p.name for p in tmp_path.glob("*.db")) == ["counter_13.db",
                                                              "counter_archive.db"]
+
+
+def test_multiprocess_dir_is_created_wiped_and_removed(tmp_path: Any) -> None:
+    from podfit.runtime.metrics import prepare_multiprocess_dir, remove_multiprocess_dir
+
+    env: dict[str, str] = {}
+    made = prepare_multiprocess_dir(env)
+    assert made is not None
+    try:
+        assert env["PROMETHEUS_MULTIPROC_DIR"] == made
+        assert made.startswith("/dev/shm/podfit-metrics-")  # tmpfs, not the overlay disk
+    finally:
+        remove_multiprocess_dir(made)
+    assert not os.path.exists(made)
+    given = tmp_path / "mine"
+    given.mkdir()
+    (given / "histogram_7.db").write_bytes(b"old")
+    (given / "notes.txt").write_text("kept")
+    assert prepare_multiprocess_dir({"PROMETHEUS_MULTIPROC_DIR": str(given)}) == str(given)
+    assert sorted(p.name for p in given.iterdir()) == ["notes.txt"]  # only *.db are wiped
+    remove_multiprocess_dir(str(given))
+    assert given.exists()  # a directory podfit did not create is never removed

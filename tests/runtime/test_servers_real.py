@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.harness import eventually, free_port, get, gunicorn_cmd, serve, uvicorn_cmd
+from tests.runtime.harness import (
+    eventually,
+    free_port,
+    get,
+    gunicorn_cmd,
+    post,
+    serve,
+    uvicorn_cmd,
+)
 
 pytestmark = pytest.mark.real
 
@@ -82,16 +90,6 @@ def scrape_count(body: str, method: str) -> float:
     pattern = re.compile(r"^http_server_request_duration_seconds_count\{([^}]*)\} (\S+)$", re.M)
     return sum(float(v) for labels, v in pattern.findall(body)
                if f'http_request_method="{method}"' in labels)
-
-
-def post(port: int, path: str) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("POST", path, body=b"x")
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
 
 
 def test_gunicorn_metrics_count_every_request_across_recycled_workers(tmp_path: Path) -> None:

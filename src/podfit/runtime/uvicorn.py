@@ -81,6 +81,8 @@ def run(app: Any, **overrides: Any) -> None:
     """Serve ``app`` (an ASGI app or ``"module:attr"``) until SIGTERM has drained."""
     from podfit.runtime import metrics
 
+    if os.environ.get(metrics.MULTIPROC_ENV):
+        metrics.prepare_multiprocess_dir()  # a user-set directory: make sure it exists, wipe it
     server = make_server(app, **overrides)
     port = health_port()
     probe_server = (HealthServer(port, metrics=metrics.render).start()
