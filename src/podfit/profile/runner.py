@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psutil
 
@@ -175,10 +175,16 @@ def measure(backend: Backend, command: ServerCommand, *, workers: int, threads: 
 
 def _probe(app: App, driver: LoadDriver, target: Target, max_rps: float,
            settings: RunSettings) -> tuple[list[LoadResult], float, float]:
-    """Open-loop phases at rising fractions of ``max_rps`` until one misses the SLO; the
-    highest rate that met it is the capacity (with the CPU it took)."""
+    """Open-loop phases at rising fractions of ``max_rps`` until one misses the SLO.
+
+    The capacity is the highest rate that met it, moved towards the first rate that missed
+    it by linear interpolation of p99 between the two (when only latency, not errors, failed):
+    a coarse ladder of rates would otherwise make capacity jump by a whole step on noise.
+    """
     opens: list[LoadResult] = []
     capacity, cpu_at_capacity = 0.0, 0.0
+    passed: LoadResult | None = None
+    passed_rate = 0.0
     for fraction in settings.open_fractions:
         rate = max_rps * fraction
         if rate < 1 or app.poll() is not None:
@@ -191,10 +197,24 @@ def _probe(app: App, driver: LoadDriver, target: Target, max_rps: float,
         cpu = _cpu(s0, app.stats(), time.monotonic() - t1)
         opens.append(_with_cpu(result, cpu))
         if not _meets(result, settings):
+            if passed is not None and _meets(replace(result, p99_ms=0.0), settings):
+                capacity = _interpolate(passed, result, settings.slo_p99_s * 1000)
+                # CPU grows with the rate between the two phases too.
+                cpu_at_capacity += (cpu - cpu_at_capacity) * (capacity - passed_rate) / max(
+                    1e-9, rate - passed_rate)
             break
-        capacity, cpu_at_capacity = rate, cpu
+        capacity, cpu_at_capacity, passed, passed_rate = rate, cpu, result, rate
         _settle(result)
     return opens, capacity, cpu_at_capacity
+
+
+def _interpolate(ok: LoadResult, missed: LoadResult, slo_ms: float) -> float:
+    """Rate at which p99 crosses ``slo_ms`` on the line between two measured phases."""
+    low, high = ok.target_rps or ok.rps, missed.target_rps or missed.rps
+    span = missed.p99_ms - ok.p99_ms
+    if span <= 0:
+        return low
+    return low + (high - low) * min(1.0, max(0.0, (slo_ms - ok.p99_ms) / span))
 
 
 def _settle(previous: LoadResult) -> None:
@@ -204,13 +224,11 @@ def _settle(previous: LoadResult) -> None:
 
 
 def _with_cpu(result: LoadResult, cores: float) -> LoadResult:
-    from dataclasses import replace
     return replace(result, app_cpu_cores=round(cores, 3))
 
 
 def _failed(base: RunResult, status: str, note: str, tail: str,
             stats: CgroupStats) -> RunResult:
-    from dataclasses import replace
     detail = f"{note}; last output:\n{tail}" if tail else note
     return replace(base, status=status, note=detail, memory_peak=stats.memory_peak,
                    oom_kills=stats.oom_kills)
