@@ -74,10 +74,16 @@ def grace(seconds: int) -> str:
     # exec form, `exec` in shell form, non-Python commands, earlier stages
     ('FROM python:3.12-slim\nCMD ["gunicorn", "app:app"]\n', []),
     ("FROM python:3.12-slim\nCMD exec gunicorn app:app\n", []),
+    ("FROM python:3.12-slim\nCMD python manage.py migrate && gunicorn app:app\n", [2]),
+    ("FROM python:3.12-slim\nCMD python manage.py migrate && exec gunicorn app:app\n", []),
     ("FROM python:3.12-slim\nCMD ./start.sh\n", []),
     ("FROM nginx:1.27\nCMD nginx -g 'daemon off;'\n", []),
     ("FROM python:3.12-slim AS dev\nCMD flask run\nFROM python:3.12-slim\n"
      'CMD ["gunicorn", "app:app"]\n', []),
+    # SHELL bash execs a lone simple command, not a list
+    ('FROM python:3.12-slim\nSHELL ["/bin/bash", "-c"]\nCMD gunicorn app:app\n', []),
+    ('FROM python:3.12-slim\nSHELL ["/bin/bash", "-c"]\nCMD cd /app && gunicorn app:app\n',
+     [3]),
     # only the last CMD counts
     ('FROM python:3.12-slim\nCMD gunicorn app:app\nCMD ["gunicorn", "app:app"]\n', []),
 ])

@@ -71,19 +71,21 @@ def check(project: Project) -> Iterator[Hit]:
         stage = doc.final_stage
         if stage is None:
             continue
+        shells = [i.argv() for i in stage.instructions if i.cmd == "SHELL"]
+        bash = bool(shells and shells[-1] and shells[-1][0].rsplit("/", 1)[-1] == "bash")
         for cmd in ("ENTRYPOINT", "CMD"):
             found = [i for i in stage.instructions if i.cmd == cmd]
             ins = found[-1] if found else None
             if ins is None or ins.json or not ins.args:
                 continue
-            argv = ins.argv()
-            if not argv or argv[0] == "exec":
+            server = parse_server_command(["/bin/sh", "-c", ins.text])
+            if server is None or server.kind not in PYTHON_KINDS or server.exec_in_shell:
                 continue
-            server = parse_server_command(argv)
-            if server is None or server.kind not in PYTHON_KINDS:
-                continue
+            if bash and not _SIMPLE_TAIL.search(ins.text):
+                continue  # bash replaces itself with a lone simple command
             yield Hit(doc.path, ins.line,
                       f"shell-form {cmd} runs {server.kind} under `/bin/sh -c`: the shell is "
                       "PID 1 and drops SIGTERM, so the server is SIGKILLed after the grace "
-                      f"period with requests in flight; use the exec form {cmd} [\"…\"]",
+                      f"period with requests in flight; use the exec form {cmd} [\"…\"] (or "
+                      "`exec` before the server)",
                       fix=_fix(doc, ins))
