@@ -196,3 +196,4 @@ def test_celery_sigterm_mid_task_exits_inside_the_grace_period_and_requeues(
     assert took < 12.0, took  # before the kubelet's SIGKILL
     assert not marker.exists()  # the task was cut off...
     assert len(list(broker.glob("*.msg"))) == 1  # ...and its message is back in the queue
+    assert not (APPS / "control").exists()  # nothing written into the source tree

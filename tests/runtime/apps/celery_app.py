@@ -17,7 +17,9 @@ from podfit.runtime.celery import configure
 _fs = os.environ.get("CELERY_FS_DIR")
 app = Celery("podfit_test", broker="filesystem://" if _fs else "memory://")
 if _fs:
-    app.conf.broker_transport_options = {"data_folder_in": _fs, "data_folder_out": _fs}
+    # control_folder too: kombu's default is ./control, which would land in the source tree
+    app.conf.broker_transport_options = {"data_folder_in": _fs, "data_folder_out": _fs,
+                                         "control_folder": os.path.join(_fs, "control")}
 app.conf.worker_prefetch_multiplier = 4  # set by the user: podfit must keep it
 configure(app)
 
