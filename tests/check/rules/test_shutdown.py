@@ -156,6 +156,10 @@ ENTRY = 'FROM python:3.12-slim\nCOPY docker-entrypoint.sh /\nENTRYPOINT ["/docke
       "run-web.sh": "#!/bin/sh\npython -m gunicorn app:app\n"}, [("run-web.sh", 2)]),
     ({K8S: deploy(cmd("/app/run-web.sh")).replace("kind: Deployment", "kind: Job"),
       "run-web.sh": "#!/bin/sh\npython migrate.py\n"}, []),
+    # an ENTRYPOINT replaced by a later one is not the entrypoint
+    ({"Dockerfile": 'FROM python:3.12-slim\nENTRYPOINT ["/old.sh"]\n'
+                    'ENTRYPOINT ["gunicorn", "app:app"]\n',
+      "old.sh": "#!/bin/sh\ngunicorn app:app\n"}, []),
     # a script nobody runs as the entrypoint is not judged
     ({"Dockerfile": 'FROM python:3.12-slim\nCMD ["gunicorn", "app:app"]\n',
       "scripts/dev.sh": "#!/bin/sh\ngunicorn --reload app:app\n"}, []),

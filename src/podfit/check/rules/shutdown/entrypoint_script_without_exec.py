@@ -96,12 +96,11 @@ def check(project: Project) -> Iterator[Hit]:
     users: dict[str, str] = {}
     for doc in project.dockerfiles:
         stage = doc.final_stage
-        for ins in (stage.instructions if stage else ()):
-            if ins.cmd in {"ENTRYPOINT", "CMD"}:
-                script = _script_of(project, ins.argv())
-                if script is not None:
-                    users.setdefault(script.path, f"{ins.cmd} in {short(doc.path)} line "
-                                                  f"{ins.line}")
+        last = {i.cmd: i for i in (stage.instructions if stage else ())}  # the last of each
+        for ins in (last[c] for c in ("ENTRYPOINT", "CMD") if c in last):
+            script = _script_of(project, ins.argv())
+            if script is not None:
+                users.setdefault(script.path, f"{ins.cmd} in {short(doc.path)} line {ins.line}")
     for workload in project.workloads():
         command = workload.container.get("command")
         if isinstance(command, list) and workload.obj.kind in SERVING_KINDS:
