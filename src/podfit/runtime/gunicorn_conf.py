@@ -42,7 +42,8 @@ keepalive = int(_env.get("PODFIT_KEEPALIVE_SECONDS", "75"))  # > a 60 s proxy id
 timeout = int(_env.get("PODFIT_TIMEOUT_SECONDS", "30"))
 preload_app = _env.get("PODFIT_PRELOAD", "1") != "0"
 logconfig_dict = dict_config() if _env.get("PODFIT_JSON_LOGS", "1") != "0" else {}
-if preload_app:
+_gc_paused = preload_app
+if _gc_paused:
     # no collection in the master while the app loads: a collection touches every object's
     # GC header and turns pages private; gc.freeze() in when_ready makes this permanent
     gc.disable()
@@ -51,8 +52,10 @@ if preload_app:
 def when_ready(server: Any) -> None:
     """Master, after the app is loaded and sockets bound: freeze, probes, drain hook."""
     global _health_server  # noqa: PLW0603  # one health listener per master
-    if preload_app:
-        gc.freeze()
+    if server.cfg.preload_app:
+        gc.freeze()  # everything loaded so far: never scanned again, so pages stay shared
+    elif _gc_paused:
+        gc.enable()  # the user's config turned preload off after this module paused the GC
     port = health_port()
     if port is not None:
         _health_server = HealthServer(port, metrics=_metrics.render).start()
@@ -70,7 +73,7 @@ def when_ready(server: Any) -> None:
 
 def post_fork(server: Any, worker: Any) -> None:
     """Worker, just forked: collect again, and drop the master's health socket."""
-    if preload_app:
+    if _gc_paused:
         gc.enable()
     if _health_server is not None:
         _health_server.close_in_child()
