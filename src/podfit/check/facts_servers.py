@@ -29,6 +29,15 @@ _DEFAULT_LABEL = {"gunicorn": "gunicorn's default", "uvicorn": "uvicorn's defaul
                   "hypercorn": "hypercorn's default", "fastapi-run": "fastapi run's default"}
 
 
+_DISPLAY = {"flask-run": "flask run", "runserver": "manage.py runserver",
+            "fastapi-run": "fastapi run", "fastapi-dev": "fastapi dev"}
+
+
+def display(kind: str) -> str:
+    """A server kind as people write it (``flask run``, not ``flask-run``)."""
+    return _DISPLAY.get(kind, kind)
+
+
 def short(path: str) -> str:
     return posixpath.basename(path) or path
 

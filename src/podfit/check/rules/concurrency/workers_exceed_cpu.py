@@ -59,6 +59,7 @@ from podfit.check.facts import cpu_allowance, resources
 from podfit.check.facts_servers import (
     WEB_KINDS,
     container_name,
+    display,
     option_origin,
     servers,
     uses_podfit_runtime,
@@ -90,7 +91,8 @@ def check(project: Project) -> Iterator[Hit]:
         origin = option_origin(server, workload, "workers")
         yield Hit(workload.obj.path, workload.line_of("resources", "command", "args", "image"),
                   f"container '{container_name(workload)}' runs {workers} "
-                  f"{server.command.kind} workers (from {origin.text}) but its CPU {which} is "
+                  f"{display(server.command.kind)} workers (from {origin.text}) but its CPU "
+                  f"{which} is "
                   f"{format_cpu(cpu)}: more than {ceiling} workers "
                   f"(2 × {max(1, math.ceil(cpu))} + 1) only add memory and throttling; lower "
                   f"the workers to {ceiling} or "

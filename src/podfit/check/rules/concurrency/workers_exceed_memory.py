@@ -57,6 +57,7 @@ from collections.abc import Iterator
 from podfit.check.facts import resources
 from podfit.check.facts_servers import (
     container_name,
+    display,
     option_origin,
     process_count,
     servers,
@@ -97,7 +98,8 @@ def check(project: Project) -> Iterator[Hit]:
         fit = limit // per_worker - extra
         fewer = f"run at most {fit} workers or " if fit > 0 else ""
         yield Hit(workload.obj.path, workload.line_of("resources", "command", "args", "image"),
-                  f"container '{container_name(workload)}' runs {parts} ({kind}, workers from "
+                  f"container '{container_name(workload)}' runs {parts} ({display(kind)}, "
+                  "workers from "
                   f"{origin.text}) = {workers + extra} processes; at {format_memory(per_worker)} "
                   f"each that is {format_memory(total)}, above its memory limit of "
                   f"{format_memory(limit)}: {fewer}raise the limit to {format_memory(total)} "

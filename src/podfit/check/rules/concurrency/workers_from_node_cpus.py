@@ -40,6 +40,7 @@ from podfit.check.facts_servers import (
     commands,
     config_cpu_formula,
     container_name,
+    display,
     option_origin,
     reads_node_cpus,
     short,
@@ -91,8 +92,8 @@ def check(project: Project) -> Iterator[Hit]:
             continue
         seen.add((origin.path, origin.line))
         yield Hit(origin.path, origin.line,
-                  f"{where}{kind} {key} `{server.options[key]}` ({origin.text}) counts the "
-                  f"node's CPUs, not the pod's{pod}; {_ADVICE}")
+                  f"{where}{display(kind)} {key} `{server.options[key]}` ({origin.text}) "
+                  f"counts the node's CPUs, not the pod's{pod}; {_ADVICE}")
     for config in project.gunicorn_configs:
         formula = config_cpu_formula(config)
         if config.path in used_configs or formula is None:

@@ -67,6 +67,7 @@ from podfit.check.facts_servers import (
     Routing,
     app_packages,
     container_name,
+    display,
     env_origin,
     on_scratch_volume,
     pod_spec_yaml_path,
@@ -140,7 +141,8 @@ def check(project: Project) -> Iterator[Hit]:
             continue
         name = container_name(workload)
         many = f"{workers} workers" if workers else "workers from the node's CPU count"
-        head = f"container '{name}' runs {server.command.kind} with {many}, scraped through {why}"
+        head = (f"container '{name}' runs {display(server.command.kind)} with {many}, scraped "
+                f"through {why}")
         if path:
             origin = env_origin(server, workload, "PROMETHEUS_MULTIPROC_DIR")
             yield Hit(origin.path if origin else workload.obj.path,

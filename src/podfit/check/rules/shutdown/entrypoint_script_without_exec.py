@@ -47,7 +47,7 @@ import re
 from collections.abc import Iterator
 
 from podfit.check.documents.python_config import ShellScript
-from podfit.check.facts_servers import PYTHON_KINDS, container_name, short
+from podfit.check.facts_servers import PYTHON_KINDS, container_name, display, short
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.check.servers import parse_server_command, split_shell
@@ -80,7 +80,8 @@ def _starts_server(command: str) -> str | None:
     if "$@" in last or "$*" in last:
         return '"$@"'
     parsed = parse_server_command(split_shell(last))
-    return parsed.kind if parsed is not None and parsed.kind in PYTHON_KINDS else None
+    return display(parsed.kind) if parsed is not None and parsed.kind in PYTHON_KINDS \
+        else None
 
 
 def _fix(script: ShellScript, line: int, command: str) -> Fix | None:

@@ -62,6 +62,7 @@ from collections.abc import Iterator
 from podfit.check.facts_servers import (
     WEB_KINDS,
     container_name,
+    display,
     drain_seconds,
     grace_period,
     option_origin,
@@ -109,7 +110,8 @@ def check(project: Project) -> Iterator[Hit]:
             continue
         origin = option_origin(server, workload, "graceful_timeout")
         terms = [f"preStop sleep {sleep} s"] + ([f"podfit drain {drain} s"] if drain else [])
-        terms += [f"{server.command.kind} graceful timeout {graceful} s (from {origin.text})",
+        kind = display(server.command.kind)
+        terms += [f"{kind} graceful timeout {graceful} s (from {origin.text})",
                   f"{MARGIN} s margin"]
         fix = Fix(f"set terminationGracePeriodSeconds to {needed}", FixSafety.UNSAFE,
                   yaml_edits=(YamlEdit(workload.obj.document, pod_spec_yaml_path(workload.obj),

@@ -91,6 +91,7 @@ from podfit.check.facts_servers import (
     WEB_KINDS,
     Routing,
     container_name,
+    display,
     option_origin,
     servers,
     uses_podfit_runtime,
@@ -145,7 +146,7 @@ def check(project: Project) -> Iterator[Hit]:
         kind = server.command.kind
         origin = option_origin(server, workload, "keepalive")
         yield Hit(workload.obj.path, workload.line_of("command", "args", "image"),
-                  f"container '{container_name(workload)}': {kind} keeps idle connections "
+                  f"container '{container_name(workload)}': {display(kind)} keeps idle connections "
                   f"{seconds} s (from {origin.text}) but {reason}, and the proxy keeps them "
                   f"{proxy} s: it reuses connections the server just closed, giving sporadic "
                   f"502s; set {_OPTION[kind]} above {proxy} (e.g. {proxy + 15})")

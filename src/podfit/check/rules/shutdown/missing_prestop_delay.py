@@ -74,6 +74,7 @@ from podfit.check.facts_servers import (
     WEB_KINDS,
     Routing,
     container_name,
+    display,
     prestop,
     servers,
     uses_podfit_runtime,
@@ -118,7 +119,7 @@ def check(project: Project) -> Iterator[Hit]:
             continue
         yield Hit(workload.obj.path, workload.line_of("lifecycle", "command", "args", "image"),
                   f"container '{container_name(workload)}' is behind Service/{services[0].name}"
-                  f" but has no preStop delay: {server.command.kind} closes its socket on "
+                  f" but has no preStop delay: {display(server.command.kind)} closes its socket on "
                   "SIGTERM while endpoints are still being removed, so requests routed in the "
                   f"next seconds fail; add `lifecycle.preStop.sleep.seconds: {SLEEP_SECONDS}` "
                   "(or use podfit.runtime's drain, PODFIT_DRAIN_SECONDS)",

@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator
 
 from podfit.check.documents.dockerfile import DockerfileDoc, Instruction
-from podfit.check.facts_servers import PYTHON_KINDS
+from podfit.check.facts_servers import PYTHON_KINDS, display
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.check.servers import parse_server_command
@@ -84,8 +84,8 @@ def check(project: Project) -> Iterator[Hit]:
             if bash and not _SIMPLE_TAIL.search(ins.text):
                 continue  # bash replaces itself with a lone simple command
             yield Hit(doc.path, ins.line,
-                      f"shell-form {cmd} runs {server.kind} under `/bin/sh -c`: the shell is "
-                      "PID 1 and drops SIGTERM, so the server is SIGKILLed after the grace "
+                      f"shell-form {cmd} runs {display(server.kind)} under `/bin/sh -c`: the shell "
+                      "is PID 1 and drops SIGTERM, so the server is SIGKILLed after the grace "
                       f"period with requests in flight; use the exec form {cmd} [\"…\"] (or "
                       "`exec` before the server)",
                       fix=_fix(doc, ins))

@@ -51,7 +51,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.facts_servers import PYTHON_KINDS, commands, container_name, short
+from podfit.check.facts_servers import PYTHON_KINDS, commands, container_name, display, short
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import SERVING_KINDS
@@ -83,7 +83,7 @@ def check(project: Project) -> Iterator[Hit]:
         where = f"container '{container_name(workload)}'" if workload and \
             server.path == workload.obj.path else f"{short(server.path)} line {server.line}"
         yield Hit(server.path, server.line,
-                  f"{where} starts {command.kind} through `{shell}` without `exec`: the shell "
-                  "stays PID 1 and SIGTERM never reaches the server, which is SIGKILLed after "
-                  f"the grace period; write `exec {' '.join(command.argv[:1])} …` as the last "
-                  "command")
+                  f"{where} starts {display(command.kind)} through `{shell}` without `exec`: the "
+                  "shell stays PID 1 and SIGTERM never reaches the server, which is SIGKILLed "
+                  f"after the grace period; write `exec {' '.join(command.argv[:1])} …` as the "
+                  "last command")
