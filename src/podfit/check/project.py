@@ -222,6 +222,13 @@ class Project:
         return self.resolve_server(argv, env, doc, path, line)
 
     def server_for_dockerfile(self, doc: DockerfileDoc) -> EffectiveServer | None:
+        """The server the image's CMD/ENTRYPOINT starts (memoized like ``server_for``)."""
+        key = ("image", id(doc), self._generation())
+        if key not in self._servers:
+            self._servers[key] = self._server_for_dockerfile(doc)
+        return self._servers[key]
+
+    def _server_for_dockerfile(self, doc: DockerfileDoc) -> EffectiveServer | None:
         argv, instruction = self.image_command(doc)
         env = doc.stage_env(doc.final_stage) if doc.final_stage else {}
         return self.resolve_server(argv, env, doc, doc.path,
