@@ -61,7 +61,8 @@ class Port:
 
 def container_ports(container: Mapping[str, Any]) -> list[Port]:
     ports = []
-    for item in container.get("ports") or []:
+    items = container.get("ports")
+    for item in items if isinstance(items, list) else []:  # a malformed value is no port
         if isinstance(item, Mapping):
             number = item.get("containerPort")
             ports.append(Port(number if isinstance(number, int) else None,
@@ -75,7 +76,7 @@ def port_matches(ref: object, ports: list[Port]) -> bool:
     if isinstance(ref, int):
         return any(p.number == ref for p in ports)
     if isinstance(ref, str):
-        if ref.isdigit():
+        if ref.isdecimal():
             return any(p.number == int(ref) for p in ports)
         return any(p.name == ref for p in ports)
     return False
