@@ -232,7 +232,7 @@ class PodIndex(NamespaceIndex):
             if match and wanted[:match.start()] == obj.name:
                 labels["statefulset.kubernetes.io/pod-name"] = wanted
             index = str(plain.get("apps.kubernetes.io/pod-index", ""))
-            if index.isdigit():
+            if index.isdecimal():
                 labels["apps.kubernetes.io/pod-index"] = index
         return matches(labels)
 
@@ -298,7 +298,8 @@ def all_ports(obj: KubeObject) -> list[Port]:
 
 
 def declares_ports(obj: KubeObject) -> bool:
-    return any(ref.container.get("ports") for ref in containers(obj.data))
+    return any(isinstance(ref.container.get("ports"), list) and ref.container["ports"]
+               for ref in containers(obj.data))
 
 
 def service_ports(service: KubeObject) -> list[Mapping[str, Any]]:
@@ -311,7 +312,7 @@ def service_has_port(service: KubeObject, ref: object) -> bool:
     for port in service_ports(service):
         if isinstance(ref, int) and port.get("port") == ref:
             return True
-        if isinstance(ref, str) and ((ref.isdigit() and port.get("port") == int(ref))
+        if isinstance(ref, str) and ((ref.isdecimal() and port.get("port") == int(ref))
                                      or port.get("name") == ref):
             return True
     return False
@@ -492,10 +493,14 @@ def mentioned_ports(project: Project, obj: KubeObject) -> set[int]:
     found: set[int] = set()
     for ref in containers(obj.data):
         c = ref.container
-        texts = [str(a) for key in ("command", "args") for a in c.get(key) or []
-                 if isinstance(c.get(key), list)]
-        texts += [str(e.get("value")) for e in c.get("env") or []
-                  if isinstance(e, Mapping) and e.get("value") is not None]
+        texts: list[str] = []
+        for key in ("command", "args", "env"):
+            items = c.get(key)
+            for item in items if isinstance(items, list) else []:
+                if key != "env":
+                    texts.append(str(item))
+                elif isinstance(item, Mapping) and item.get("value") is not None:
+                    texts.append(str(item["value"]))
         server = project.server_for(Workload(obj, ref))
         if server is not None:
             texts += [str(server.options.get(k, "")) for k in ("bind", "port")]

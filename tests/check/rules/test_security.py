@@ -331,3 +331,71 @@ def test_deployments_in_a_list_and_namespaces(tmp_path: Path) -> None:
     text = ("apiVersion: v1\nkind: List\nitems:\n" + deployment("a", "false") +
             deployment("b", "true"))
     assert hits(tmp_path, {"list.yaml": text}, "PF802") == [("list.yaml", 29)]
+
+
+def test_pf6_pf8_pf9_survive_odd_manifests(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Odd values where mappings, lists, ports and names belong never crash a rule."""
+    import os
+
+    import yaml
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from podfit.check.engine import run_check
+    from podfit.check.settings import CheckSettings
+
+    odd = st.sampled_from([None, 0, -1, 1.5, True, "", "x", "ALL", [], {}, [1], {"a": 1},
+                           "8000", 8000, "http", "${PORT}", "\u00b2"])
+    context = st.one_of(st.fixed_dictionaries({}, optional={
+        "privileged": odd, "allowPrivilegeEscalation": odd, "runAsNonRoot": odd,
+        "runAsUser": odd, "readOnlyRootFilesystem": odd,
+        "capabilities": st.one_of(st.fixed_dictionaries({"drop": odd, "add": odd}), odd),
+        "seccompProfile": st.one_of(st.fixed_dictionaries({"type": odd}), odd)}), odd)
+    container = st.fixed_dictionaries({"name": odd, "image": odd}, optional={
+        "securityContext": context, "env": st.one_of(st.lists(st.fixed_dictionaries(
+            {"name": st.sampled_from(["PROMETHEUS_MULTIPROC_DIR", 1]), "value": odd})), odd),
+        "ports": st.one_of(st.lists(st.fixed_dictionaries(
+            {"containerPort": odd, "name": odd}), max_size=2), odd),
+        "args": st.one_of(st.lists(odd, max_size=3), odd)})
+    port = st.fixed_dictionaries({"port": odd}, optional={"targetPort": odd, "name": odd})
+    backend = st.one_of(st.fixed_dictionaries({"service": st.one_of(st.fixed_dictionaries(
+        {"name": odd, "port": st.one_of(st.fixed_dictionaries({"number": odd}), odd)}), odd)}),
+        st.fixed_dictionaries({"serviceName": odd, "servicePort": odd}), odd)
+
+    @settings(max_examples=int(os.environ.get("PODFIT_FUZZ_EXAMPLES", "60")), deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(containers=st.lists(container, min_size=1, max_size=2), pod_context=context,
+           ports=st.lists(port, max_size=2), ingress_backend=backend, annotation=odd,
+           selector=odd)
+    def run(*, containers: list[object], pod_context: object, ports: list[object],
+            ingress_backend: object, annotation: object, selector: object) -> None:
+        root = tmp_path_factory.mktemp("odd")
+        docs = [
+            {"apiVersion": "apps/v1beta2", "kind": "Deployment", "metadata": {
+                "name": "web", "annotations": {"prometheus.io/port": annotation}},
+             "spec": {"template": {"metadata": {"labels": {"app": "web"}, "annotations": {
+                 "prometheus.io/scrape": "true", "prometheus.io/port": annotation}},
+                 "spec": {"securityContext": pod_context, "containers": containers,
+                          "initContainers": containers, "serviceAccountName": annotation}}}},
+            {"apiVersion": "v1", "kind": "Service", "metadata": {
+                "name": "web", "labels": {"app": "web"}, "annotations": {
+                    "prometheus.io/scrape": "true", "prometheus.io/port": annotation}},
+             "spec": {"selector": {"app": "web"}, "ports": ports}},
+            {"apiVersion": "extensions/v1beta1", "kind": "Ingress", "metadata": {"name": "i"},
+             "spec": {"backend": ingress_backend, "defaultBackend": ingress_backend,
+                      "rules": [{"http": {"paths": [{"backend": ingress_backend}]}}]}},
+            {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
+             "metadata": {"name": "m"}, "spec": {"selector": selector, "namespaceSelector":
+                                                  selector, "endpoints": [{"port": annotation}]}},
+            {"apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+             "metadata": {"name": "m"}, "spec": {
+                 "selector": {"matchLabels": selector},
+                 "podMetricsEndpoints": [{"port": annotation, "portNumber": annotation}]}},
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+             "metadata": {"name": "b"}, "subjects": [selector, {"kind": "ServiceAccount"}]},
+        ]
+        (root / "k8s.yaml").write_text(yaml.safe_dump_all(docs))
+        result = run_check([str(root)], CheckSettings(), select=("PF6", "PF8", "PF9", "PF903"))
+        assert not [e for e in result.errors if e.path == "<podfit>"], result.errors
+
+    run()

@@ -86,7 +86,7 @@ def check(project: Project) -> Iterator[Hit]:
             image_user = _image_user(project, str(item.workload.container.get("image", "")))
             if image_user in {"root", "0"}:
                 hint = "; the image runs as root (no USER in its Dockerfile): add a USER too"
-            elif image_user and not image_user.isdigit():
+            elif image_user and not image_user.isdecimal():
                 hint = (f"; the image's USER '{image_user}' is a name, so also set runAsUser "
                         "to its numeric uid")
         if "runAsNonRoot" in item.container or "runAsNonRoot" not in item.pod:

@@ -120,7 +120,7 @@ def check(project: Project) -> Iterator[Hit]:
                 continue
             for key in ("port", "portNumber", "targetPort"):
                 ref = endpoint.get(key)
-                named = isinstance(ref, str) and not ref.isdigit()
+                named = isinstance(ref, str) and not ref.isdecimal()
                 if ref is None or port_matches(ref, ports) or (not named and undeclared):
                     continue
                 line = endpoint.line_of(key) if hasattr(endpoint, "line_of") else monitor.line

@@ -114,7 +114,7 @@ def check(project: Project) -> Iterator[Hit]:
             continue
         value = str(notes[PORT]).strip()
         line = notes.line_of(PORT) if hasattr(notes, "line_of") else obj.line
-        if not value.isdigit():
+        if not value.isdecimal():
             yield Hit(obj.path, line, f"{describe(obj)}: {PORT} is '{value}', not a port "
                       "number; Prometheus needs the numeric metrics port")
             continue

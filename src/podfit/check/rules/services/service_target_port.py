@@ -129,8 +129,10 @@ def check(project: Project) -> Iterator[Hit]:
             if not isinstance(port, Mapping):
                 continue
             target = port.get("targetPort", port.get("port"))
-            named = isinstance(target, str) and not target.isdigit()
-            if target is None or templated(target) or (named and not PORT_NAME.match(
+            if isinstance(target, bool) or not isinstance(target, int | str):
+                continue  # missing or malformed: the schema rule's business
+            named = isinstance(target, str) and not target.isdecimal()
+            if templated(target) or (named and not PORT_NAME.match(
                     str(target))) or (not named and undeclared) or port_matches(target, exposed):
                 continue
             if not named:
