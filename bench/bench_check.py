@@ -95,8 +95,9 @@ def run_once(argv: list[str], timeout: float, out: Path) -> tuple[float, float, 
 
 
 def measure(tool: str, inputs: str, argv: list[str], *, timeout: float = 600,
-            repeat: int = 3, count: Any = None) -> Measure:
-    """Median of ``repeat`` runs (one run when the first takes over 10 s)."""
+            repeat: int = 3, count: Any = None, ok_codes: tuple[int, ...] = (0, 1, 2)) -> Measure:
+    """Median of ``repeat`` runs (one run when the first takes over 10 s). An exit code
+    outside ``ok_codes`` means the tool gave up: the run is marked as not finished."""
     print(f"  {tool} on {inputs} …", file=sys.stderr, flush=True)
     walls, cpus, rsss = [], [], []
     code: int | None = None
@@ -106,8 +107,8 @@ def measure(tool: str, inputs: str, argv: list[str], *, timeout: float = 600,
         for i in range(repeat):
             wall, cpu, rss, code, finished = run_once(argv, timeout, out)
             if not finished:
-                return Measure(tool, inputs, None, None, rss, 1, None, None, False,
-                               f"did not finish in {timeout:.0f} s")
+                return Measure(tool, inputs, round(wall, 3), round(cpu, 3), round(rss, 1), 1,
+                               None, None, False, f"did not finish in {timeout:.0f} s")
             walls.append(wall)
             cpus.append(cpu)
             rsss.append(rss)
@@ -122,9 +123,12 @@ def measure(tool: str, inputs: str, argv: list[str], *, timeout: float = 600,
                 break
     print(f"    {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU, "
           f"{max(rsss):.0f} MB", file=sys.stderr, flush=True)
+    failed = code not in ok_codes
     return Measure(tool, inputs, round(statistics.median(walls), 3),
                    round(statistics.median(cpus), 3), round(max(rsss), 1), len(walls), code,
-                   findings)
+                   findings, not failed,
+                   f"failed after {statistics.median(walls):.0f} s (exit {code})" if failed
+                   else "")
 
 
 # --- finding counters (each tool's JSON) ---
@@ -178,9 +182,10 @@ def trivy_argv(target: Path, scanner: str) -> list[str] | None:
     binary = trivy_binary()
     if binary is None:
         return None
+    # trivy stops itself after --timeout (5 min by default) with a fatal error and no report.
     return [str(binary), "config", "--skip-check-update", "--quiet", "--format", "json",
-            "--misconfig-scanners", scanner, "--cache-dir", str(PEERS / "trivy-cache"),
-            str(target)]
+            "--timeout", "20m", "--misconfig-scanners", scanner,
+            "--cache-dir", str(PEERS / "trivy-cache"), str(target)]
 
 
 def subset(files: list[Path], step: int, dest: Path) -> Path:
@@ -260,9 +265,9 @@ def evaluate(m: dict[str, Measure | None], timeout: float) -> list[dict[str, Any
             continue
         wanted = f"≥ {PEER_FACTOR:g}×" if goal else "(information)"
         speed = ratio(slow, fast)
-        if speed is None and not slow.finished and slow.note.startswith("did not finish"):
-            speed = round(timeout / (fast.wall_s or 1), 2)
-            targets.append(target(name + " (peer did not finish: lower bound)", wanted, speed,
+        if not slow.finished:  # stopped or gave up: its time so far is a lower bound
+            speed = round((slow.wall_s or timeout) / (fast.wall_s or 1), 2)
+            targets.append(target(f"{name} (peer {slow.note}: lower bound)", wanted, speed,
                                   None, speed >= PEER_FACTOR if goal else None))
             continue
         targets.append(target(name, wanted, speed, ratio(slow, fast, "cpu_s"),
@@ -339,14 +344,15 @@ def main() -> int:
         checkov_small = maybe("checkov", small_label, checkov_argv(small, "kubernetes"),
                               repeat=1, timeout=args.checkov_timeout, count=count_checkov)
         trivy_small = maybe("trivy config", small_label, trivy_argv(small, "kubernetes"),
-                            repeat=1, count=count_trivy)
+                            repeat=1, count=count_trivy, ok_codes=(0,))
         measures += [podfit_small, checkov_small, trivy_small]
 
         trivy_full = checkov_full = None
         if not args.quick:
             print("manifests, full corpus, peers", file=sys.stderr)
             trivy_full = maybe("trivy config", full_label, trivy_argv(CORPUS, "kubernetes"),
-                               repeat=1, timeout=args.checkov_timeout, count=count_trivy)
+                               repeat=1, timeout=args.checkov_timeout, count=count_trivy,
+                               ok_codes=(0,))
             checkov_full = maybe("checkov", full_label, checkov_argv(CORPUS, "kubernetes"),
                                  repeat=1, timeout=args.checkov_timeout, count=count_checkov)
             measures += [trivy_full, checkov_full]
@@ -361,7 +367,7 @@ def main() -> int:
         checkov_docker = maybe("checkov", docker_label, checkov_argv(docker, "dockerfile"),
                                repeat=1, count=count_checkov)
         trivy_docker = maybe("trivy config", docker_label, trivy_argv(docker, "dockerfile"),
-                             repeat=1, count=count_trivy)
+                             repeat=1, count=count_trivy, ok_codes=(0,))
         measures += [podfit_docker, hadolint, checkov_docker, trivy_docker]
 
     keyed = {"libyaml": libyaml, "podfit_full": podfit_full, "podfit_small": podfit_small,
