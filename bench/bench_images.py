@@ -210,6 +210,13 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _save(output: Path, results: dict[str, Any]) -> None:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"base_image": engine.BASE_IMAGE, "engine": "buildah (overlay, runc)",
+               "date": time.strftime("%Y-%m-%d"), "results": results}
+    output.write_text(json.dumps(payload, indent=2) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", default=",".join(EXAMPLES))
@@ -232,10 +239,7 @@ def main() -> int:
         for name in args.examples.split(","):
             print(f"bench_images: {name}", file=sys.stderr)
             results[name] = bench_example(name, work, wheel, args.starts)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"base_image": engine.BASE_IMAGE, "engine": "buildah (overlay, runc)",
-               "date": time.strftime("%Y-%m-%d"), "results": results}
-    args.output.write_text(json.dumps(payload, indent=2) + "\n")
+            _save(args.output, results)  # after each example: a long run keeps what it has
     print(table(results))
     return 0
 
