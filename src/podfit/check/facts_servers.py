@@ -17,6 +17,7 @@ from podfit.check.documents.python_config import GunicornConfig
 from podfit.check.project import EffectiveServer, Project, Workload, container_env_line
 from podfit.check.servers import split_shell
 from podfit.core.kube import POD_SPEC_PATHS, dig, pod_spec, pod_template_labels, selector_matches
+from podfit.core.models import Fix, FixSafety, TextEdit, YamlEdit
 
 #: Servers that fork worker processes to serve HTTP.
 WEB_KINDS = frozenset({"gunicorn", "uvicorn", "hypercorn", "fastapi-run"})
@@ -245,6 +246,35 @@ def is_prefork(server: EffectiveServer) -> bool:
     """A Celery worker whose pool forks processes (the default ``prefork``)."""
     pool = server.options.get("pool", "prefork")
     return pool in {"prefork", "processes"}
+
+
+# -- fixes -----------------------------------------------------------------------------------
+def append_argument_fix(server: EffectiveServer, workload: Workload | None, argument: str,
+                        description: str) -> Fix | None:
+    """An unsafe fix adding ``argument`` (``--opt=value``) to the end of a command written as
+    a list: a container's own ``command``/``args``, or a one-line exec-form Dockerfile
+    instruction. Commands inside ``sh -c`` strings, scripts or shell form get no fix."""
+    if any(w.endswith(" -c") for w in server.command.wrapped_by):
+        return None
+    if workload is not None and server.path == workload.obj.path:
+        key = "args" if isinstance(workload.container.get("args"), list) else "command"
+        if not isinstance(workload.container.get(key), list):
+            return None
+        edit = YamlEdit(workload.obj.document, yaml_path(workload), key, argument, "append")
+        return Fix(description, FixSafety.UNSAFE, yaml_edits=(edit,))
+    doc = server.dockerfile
+    if doc is None or server.path != doc.path:
+        return None
+    ins = next((i for i in doc.instructions if i.line == server.line), None)
+    lines = doc.text.splitlines()
+    if ins is None or not ins.json or ins.end_line != ins.line or ins.line > len(lines):
+        return None
+    text = lines[ins.line - 1]
+    end = text.rfind("]")
+    if end < 0:
+        return None
+    insert = TextEdit(ins.line, end, ins.line, end, f', "{argument}"')
+    return Fix(description, FixSafety.UNSAFE, text_edits=(insert,))
 
 
 # -- what the app installs ---------------------------------------------------------------------

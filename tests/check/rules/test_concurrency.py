@@ -481,3 +481,15 @@ def test_pf302_start_script_and_branchy_config(tmp_path: Path, container_env: tu
         [finding] = check_files(tmp_path / "again", files, ("PF302",)).findings
         assert "from the CPU count on line 6" in finding.message
         assert "this pod's CPU is 1: at most 3 workers" in finding.message
+
+
+def test_pf303_fix_adds_concurrency_from_the_cpu(tmp_path: Path) -> None:
+    files = {K8S: deploy(cmd("celery", "-A", "proj", "worker"),
+                         "          resources: {limits: {cpu: 2500m}}")}
+    [finding] = check_files(tmp_path, files, ("PF303",)).findings
+    assert finding.fix is not None
+    [edit] = finding.fix.yaml_edits
+    assert (edit.key, edit.value, edit.op) == ("command", "--concurrency=2", "append")
+    files = {K8S: deploy(cmd("celery", "-A", "proj", "worker"))}
+    [finding] = check_files(tmp_path / "no-cpu", files, ("PF303",)).findings
+    assert finding.fix is None

@@ -516,3 +516,42 @@ def test_rules_survive_odd_manifests(tmp_path_factory: pytest.TempPathFactory) -
         assert not [e for e in result.errors if e.path == "<podfit>"], result.errors
 
     run()
+
+
+@pytest.mark.parametrize(("files", "path", "fixed"), [
+    # a container's own command, the grace period and preStop read from the pod
+    ({K8S: deploy(cmd("uvicorn", "app:app"), sleep(10), grace(45))}, K8S,
+     '"app:app", "--timeout-graceful-shutdown=30"'),
+    ({K8S: deploy(cmd("uvicorn"), "          args: [app:app]")}, K8S,
+     "args: [app:app, --timeout-graceful-shutdown=25]"),
+    ({"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", "app:app"]\n'}, "Dockerfile",
+     'CMD ["uvicorn", "app:app", "--timeout-graceful-shutdown=25"]'),
+])
+def test_pf546_fix_appends_the_timeout(tmp_path: Path, files: dict[str, str], path: str,
+                                       fixed: str) -> None:
+    from podfit.check.fixer import apply_yaml_edits
+
+    [finding] = check_files(tmp_path, files, ("PF546",)).findings
+    assert finding.fix is not None
+    assert str(finding.fix.safety) == "unsafe"
+    text = (tmp_path / path).read_text()
+    after = apply_text_edits(text, finding.fix.text_edits)
+    if finding.fix.yaml_edits:
+        after = apply_yaml_edits(after, finding.fix.yaml_edits)
+    def squash(text: str) -> str:
+        return "".join(c for c in text if c not in " \n'\"")
+
+    assert squash(fixed) in squash(after)
+    (tmp_path / path).write_text(after)
+    assert hits(tmp_path, {}, "PF546") == []
+
+
+@pytest.mark.parametrize("files", [
+    {K8S: deploy(cmd("sh", "-c", "exec uvicorn app:app"))},
+    {K8S: deploy(cmd("fastapi", "run"))},
+    {"Dockerfile": "FROM python:3.12-slim\nCMD uvicorn app:app\n"},
+    {"Dockerfile": 'FROM python:3.12-slim\nCMD ["uvicorn", \\\n     "app:app"]\n'},
+])
+def test_pf546_no_fix_outside_plain_lists(tmp_path: Path, files: dict[str, str]) -> None:
+    [finding] = check_files(tmp_path, files, ("PF546",)).findings
+    assert finding.fix is None

@@ -45,8 +45,10 @@ spec:
 ```
 
 ## Fix safety
-No automatic fix. If the app sets `worker_concurrency` in its Celery config, suppress this
-finding: podfit does not import your code to see it.
+Unsafe, and only for a container with a CPU limit or request whose command is written as a
+list: adds `--concurrency=N` with N the whole cores (at least 1). If the app sets
+`worker_concurrency` in its Celery config, suppress this finding instead: podfit does not
+import your code to see it.
 """
 
 from __future__ import annotations
@@ -54,15 +56,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.facts import cpu_allowance
-from podfit.check.facts_servers import commands, container_name, is_prefork, short
+from podfit.check.facts_servers import (
+    append_argument_fix,
+    commands,
+    container_name,
+    is_prefork,
+    short,
+)
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
-from podfit.core.models import Severity
+from podfit.core.models import FixSafety, Severity
 from podfit.core.units import format_cpu
 
 RULE = Rule(code="PF303", name="celery-concurrency-unset", severity=Severity.WARNING,
             summary="Celery prefork worker without --concurrency: one process per node CPU.",
-            category=Category.CONCURRENCY)
+            category=Category.CONCURRENCY, fix=FixSafety.UNSAFE)
 
 _ENV = ("CELERY_WORKER_CONCURRENCY", "CELERYD_CONCURRENCY")
 
@@ -79,7 +87,9 @@ def check(project: Project) -> Iterator[Hit]:
         who = f"container '{container_name(workload)}' runs a" if workload else "a"
         size = (f"; with {format_cpu(cpu)} CPU, `--concurrency={max(1, int(cpu))}` is a start"
                 if cpu else "; set it from the pod's CPU")
+        fix = append_argument_fix(server, workload, f"--concurrency={max(1, int(cpu))}",
+                                  f"add --concurrency={max(1, int(cpu))}") if cpu else None
         yield Hit(server.path, server.line,
                   f"{who} Celery worker without --concurrency ({short(server.path)} line "
                   f"{server.line}): the prefork pool forks one process per CPU of the node, "
-                  f"not of the pod{size}")
+                  f"not of the pod{size}", fix=fix)

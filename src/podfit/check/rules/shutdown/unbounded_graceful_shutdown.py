@@ -23,22 +23,31 @@ CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", \
 ```
 
 ## Fix safety
-No automatic fix: pick a timeout that fits the pod's grace period (grace period − preStop
-sleep − 5 s).
+Unsafe: adds `--timeout-graceful-shutdown=N` with N = grace period − preStop sleep − 5 s (25
+without a pod to read them from) to a command written as a list (a container's `command` or
+`args`, or a one-line exec-form `CMD`). Connections still open after N seconds are closed.
+`fastapi run` gets no fix: switch to uvicorn.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_servers import commands, container_name
+from podfit.check.facts_servers import (
+    DEFAULT_GRACE,
+    append_argument_fix,
+    commands,
+    container_name,
+    grace_period,
+    prestop_sleep,
+)
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
-from podfit.core.models import Severity
+from podfit.core.models import FixSafety, Severity
 
 RULE = Rule(code="PF546", name="unbounded-graceful-shutdown", severity=Severity.WARNING,
             summary="uvicorn without --timeout-graceful-shutdown waits forever on shutdown.",
-            category=Category.SHUTDOWN_PROBES)
+            category=Category.SHUTDOWN_PROBES, fix=FixSafety.UNSAFE)
 
 
 def check(project: Project) -> Iterator[Hit]:
@@ -54,9 +63,16 @@ def check(project: Project) -> Iterator[Hit]:
                       " instead")
         else:
             continue
+        fix = None
+        if kind == "uvicorn":
+            grace = grace_period(workload.obj)[0] if workload else DEFAULT_GRACE
+            sleep = prestop_sleep(workload.container) if workload else 0
+            seconds = max(1, grace - sleep - 5)
+            fix = append_argument_fix(server, workload, f"--timeout-graceful-shutdown={seconds}",
+                                      f"add --timeout-graceful-shutdown={seconds}")
         who = f"container '{container_name(workload)}' runs " if workload else ""
         name = "uvicorn" if kind == "uvicorn" else "`fastapi run`"
         yield Hit(server.path, server.line,
                   f"{who}{name} without a graceful-shutdown timeout: on SIGTERM it waits for "
                   "every open connection (WebSockets, streams, keep-alive) with no limit and is "
-                  f"SIGKILLed at the end of the grace period; {advice}")
+                  f"SIGKILLed at the end of the grace period; {advice}", fix=fix)
