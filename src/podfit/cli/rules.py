@@ -21,10 +21,12 @@ def rules(fmt: str) -> None:
         click.echo(json.dumps([{
             "code": r.rule.code, "name": r.rule.name, "severity": str(r.rule.severity),
             "category": r.rule.category.value, "fix": str(r.rule.fix), "summary": r.rule.summary,
-            "doc": r.doc} for r in loaded], indent=2))
+            "default_enabled": r.rule.default_enabled, "doc": r.doc} for r in loaded], indent=2))
         return
     for r in loaded:
-        click.echo(f"{r.rule.code}  {r.rule.name:<38} {r.rule.severity!s:<8} {r.rule.summary}")
+        note = "" if r.rule.default_enabled else " (off by default: --select it)"
+        click.echo(f"{r.rule.code}  {r.rule.name:<38} {r.rule.severity!s:<8} {r.rule.summary}"
+                   f"{note}")
 
 
 @click.command()
