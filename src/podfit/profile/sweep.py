@@ -61,7 +61,9 @@ def _grid(command: ServerCommand, cpu: float | None,
 
 
 def _score(run: RunResult) -> float:
-    return run.capacity_rps if run.capacity_rps > 0 else (run.closed.rps if run.closed else 0.0)
+    """What pruning compares: closed-loop throughput, which varies less from run to run than
+    the SLO capacity (one slow open-loop phase can halve that)."""
+    return run.closed.rps if run.closed and run.status == "ok" else 0.0
 
 
 def _per_worker_memory(runs: list[RunResult]) -> float:
