@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from podfit.profile.cgroups import own_v1_dirs
@@ -35,11 +36,17 @@ needs_cgroup = pytest.mark.skipif(not cgroup_v1_usable(),
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="needs wrk (apt install wrk)")
 
 
-def leftovers() -> list[Path]:
-    """Every podfit cgroup under this process's own cgroups (any podfit process's)."""
+def leftovers(owner: int | None = None) -> list[Path]:
+    """podfit cgroups (``podfit-<owner pid>-<n>``) under this process's own cgroups: those of
+    ``owner``, or else those of this process and of podfit processes that have exited (a
+    podfit running alongside, such as a benchmark, owns its live cgroups)."""
     found: list[Path] = []
     for directory in set(v1_dirs().values()):
-        found += sorted(directory.glob("podfit-*"))
+        for child in sorted(directory.glob("podfit-*")):
+            pid = int(child.name.split("-")[1])
+            if pid == owner or (owner is None and (pid == os.getpid()
+                                                   or not psutil.pid_exists(pid))):
+                found.append(child)
     return found
 
 

@@ -117,10 +117,10 @@ def test_oom_kill_is_reported_and_cleaned_up() -> None:
     assert not _alive(backend.seen)
 
 
-def _running_app_pids(timeout: float = 30) -> tuple[list[Path], set[int]]:
+def _running_app_pids(owner: int, timeout: float = 30) -> tuple[list[Path], set[int]]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        dirs = leftovers()
+        dirs = leftovers(owner)
         pids = {int(p) for d in dirs for p in (d / "cgroup.procs").read_text().split()}
         if len(pids) >= 2:  # gunicorn master and worker
             return dirs, pids
@@ -136,7 +136,7 @@ def test_interrupt_removes_everything(sig: signal.Signals) -> None:
          "--", GUNICORN, "--chdir", example("io"), "app:app"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        dirs, pids = _running_app_pids()
+        dirs, pids = _running_app_pids(cli.pid)
         time.sleep(1.5)  # into the load phase
         os.kill(cli.pid, sig)
         _, err = cli.communicate(timeout=30)
