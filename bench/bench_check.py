@@ -71,28 +71,41 @@ class Measure:
     key: str = ""  # which measurement of the run this is (see evaluate)
 
 
+#: Forks and measures the tool from a small process. Linux charges a child the peak RSS of
+#: the process it was forked from (carried across exec), so a tool forked straight from this
+#: benchmark (which holds the peers' JSON reports) would inherit its size.
+LAUNCHER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    json.dump({"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
+               "rss_mb": usage.ru_maxrss / 1024,
+               "code": os.waitstatus_to_exitcode(status)}, report)
+"""
+
+
 def run_once(argv: list[str], timeout: float, out: Path) -> tuple[float, float, float, int,
                                                                   bool]:
     """Wall s, CPU s, peak RSS MB, exit code, finished — of ``argv`` and its children."""
+    report = out.with_suffix(".rusage")
+    report.unlink(missing_ok=True)
     start = time.perf_counter()
     with out.open("wb") as stdout:
-        proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.DEVNULL,
+        proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, str(report), *argv],
+                                stdout=stdout, stderr=subprocess.DEVNULL,
                                 stdin=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                os.killpg(proc.pid, 9)  # the tool's own process group, started above
-                _, status, usage = os.wait4(proc.pid, 0)
-                wall = time.perf_counter() - start
-                return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, -9, False
-            time.sleep(0.005)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
-            True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)  # the launcher's own process group: it and the tool
+            proc.wait()
+            return time.perf_counter() - start, 0.0, 0.0, -9, False
+    data = json.loads(report.read_text(encoding="utf-8"))
+    return data["wall"], data["cpu"], data["rss_mb"], int(data["code"]), True
 
 
 def measure(tool: str, inputs: str, argv: list[str], *, timeout: float = 600,
