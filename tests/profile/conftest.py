@@ -43,7 +43,10 @@ def leftovers(owner: int | None = None) -> list[Path]:
     found: list[Path] = []
     for directory in set(v1_dirs().values()):
         for child in sorted(directory.glob("podfit-*")):
-            pid = int(child.name.split("-")[1])
+            parts = child.name.split("-")
+            if len(parts) != 3 or not parts[1].isdigit():
+                continue  # not a profile sandbox (another part of podfit names cgroups too)
+            pid = int(parts[1])
             if pid == owner or (owner is None and (pid == os.getpid()
                                                    or not psutil.pid_exists(pid))):
                 found.append(child)

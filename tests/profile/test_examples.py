@@ -43,7 +43,8 @@ def _verify(argv: list[str], rec: Recommendation) -> None:
     assert run.status == "ok", run.note
     assert run.oom_kills == 0
     assert 0 < run.memory_peak < limit
-    assert run.capacity_rps > 0
+    assert run.closed is not None
+    assert run.closed.rps > 0
 
 
 @pytest.mark.usefixtures("no_leftovers")
