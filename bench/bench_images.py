@@ -196,6 +196,10 @@ def _apt_packages(project: Path) -> list[str]:
     return list(dict.fromkeys([*plan.build_packages, *plan.runtime_packages]))
 
 
+def _fmt(value: float | None, digits: int) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
 def table(results: dict[str, Any]) -> str:
     mb = 1e6
     rows = ["| example | image | size MB | vs floor | cold build s | source rebuild s | "
@@ -206,9 +210,10 @@ def table(results: dict[str, Any]) -> str:
                                ("init", "docker-init style")):
             r = res[variant]
             rows.append(f"| {name} | {label} | {r['size_bytes'] / mb:.0f} | "
-                        f"{r['size_bytes'] / floor - 1:+.0%} | {r['cold_build_s']:.0f} | "
-                        f"{r['source_rebuild_s']:.1f} | {r['dependency_rebuild_s']:.0f} | "
-                        f"{r['start_to_ready_s']:.2f} |")
+                        f"{r['size_bytes'] / floor - 1:+.0%} | {_fmt(r['cold_build_s'], 0)} | "
+                        f"{_fmt(r['source_rebuild_s'], 1)} | "
+                        f"{_fmt(r['dependency_rebuild_s'], 0)} | "
+                        f"{_fmt(r['start_to_ready_s'], 2)} |")
         rows.append(f"| {name} | *floor* | {floor / mb:.0f} | | | | | |")
     return "\n".join(rows)
 
