@@ -92,6 +92,11 @@ class Project:
         default_factory=dict, init=False, repr=False, compare=False)
     _servers: dict[tuple[object, ...], EffectiveServer | None] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    _by_kind: dict[str, list[KubeObject]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _by_kind_key: tuple[int, ...] | None = field(default=None, init=False, repr=False,
+                                                  compare=False)
+    _order: dict[int, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def objects(self) -> Iterator[KubeObject]:
@@ -99,7 +104,18 @@ class Project:
             yield from kube_file.objects
 
     def objects_of(self, *kinds: str) -> Iterator[KubeObject]:
-        return (o for o in self.objects if o.kind in kinds)
+        """Objects of these kinds, in input order (indexed once: every rule asks)."""
+        key = self._generation()
+        if self._by_kind_key != key:
+            index: dict[str, list[KubeObject]] = {}
+            for position, obj in enumerate(self.objects):
+                index.setdefault(obj.kind, []).append(obj)
+                self._order[id(obj)] = position
+            self._by_kind, self._by_kind_key = index, key
+        if len(kinds) == 1:
+            return iter(self._by_kind.get(kinds[0], ()))
+        found = [o for kind in dict.fromkeys(kinds) for o in self._by_kind.get(kind, ())]
+        return iter(sorted(found, key=lambda o: self._order[id(o)]))
 
     def workloads(self, *, include_init: bool = False) -> Iterator[Workload]:
         # Memoized: most rules walk every container, and the inputs no longer change once

@@ -31,7 +31,7 @@ def dig(obj: Any, *path: str | int) -> Any:
             if not isinstance(obj, list) or step >= len(obj):
                 return None
             obj = obj[step]
-        elif isinstance(obj, Mapping):
+        elif isinstance(obj, (dict, Mapping)):  # dict is tried first: the fast path
             obj = obj.get(step)
         else:
             return None

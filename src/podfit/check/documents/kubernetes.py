@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -14,7 +15,10 @@ from podfit.core.yamlsrc import Map, YamlTooLarge, load_documents
 
 @dataclass(frozen=True)
 class KubeObject:
-    """One Kubernetes object (an item of a ``List`` counts as one too)."""
+    """One Kubernetes object (an item of a ``List`` counts as one too).
+
+    Identity fields are cached properties: every rule asks for them, and the data never
+    changes once parsed."""
 
     path: str
     document: int
@@ -23,26 +27,26 @@ class KubeObject:
     end_line: int
     list_item: int | None = None  # index inside a ``kind: List``, for fixes
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return str(self.data.get("kind", ""))
 
-    @property
+    @cached_property
     def api_version(self) -> str:
         return str(self.data.get("apiVersion", ""))
 
-    @property
+    @cached_property
     def name(self) -> str:
         meta = self.data.get("metadata")
         return str(meta.get("name", "")) if isinstance(meta, Mapping) else ""
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         meta = self.data.get("metadata")
         ns = meta.get("namespace") if isinstance(meta, Mapping) else None
         return str(ns) if ns else ""
 
-    @property
+    @cached_property
     def annotations(self) -> Mapping[str, Any]:
         meta = self.data.get("metadata")
         annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
@@ -61,6 +65,18 @@ class KubeFile:
     errors: tuple[FileError, ...]
 
 
+def _describe(data: object) -> str:
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, str):
+        return "a string"
+    if isinstance(data, bool):
+        return "a boolean"
+    if isinstance(data, int | float):
+        return "a number"
+    return f"a {type(data).__name__}"
+
+
 def looks_like_kubernetes(data: object) -> bool:
     return isinstance(data, Mapping) and "apiVersion" in data and "kind" in data
 
@@ -76,8 +92,8 @@ def parse_kubernetes(path: str, text: str) -> KubeFile:
             if data is None:
                 continue
             if not isinstance(data, Map):
-                errors.append(FileError(path, f"document {doc.index + 1} is a "
-                                        f"{type(data).__name__}, not a Kubernetes object",
+                errors.append(FileError(path, f"document {doc.index + 1} is "
+                                        f"{_describe(data)}, not a Kubernetes object",
                                         "each YAML document must be a mapping with apiVersion "
                                         "and kind", doc.line))
                 continue
