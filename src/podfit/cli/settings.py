@@ -9,6 +9,9 @@ from podfit.check.settings import CheckSettings
 from podfit.core.config import build_settings, find_config, load_config
 from podfit.core.errors import ConfigError, UsageError
 
+#: Sub-tables of ``[tool.podfit]`` that configure other verbs.
+OTHER_VERB_TABLES = frozenset({"init", "profile"})
+
 
 def check_settings(paths: tuple[str, ...], config_path: Path | None, kube_version: str | None,
                    cpu_limit_policy: str | None) -> CheckSettings:
@@ -19,6 +22,8 @@ def check_settings(paths: tuple[str, ...], config_path: Path | None, kube_versio
     elif not source.is_file():
         raise ConfigError(f"config file {source} does not exist")
     data = load_config(source) if source else {}
+    # [tool.podfit.init] and [tool.podfit.profile] belong to those verbs, which check them.
+    data = {k: v for k, v in data.items() if k not in OTHER_VERB_TABLES}
     settings = build_settings(CheckSettings, data, str(source) if source else "defaults")
     overrides: dict[str, object] = {}
     if kube_version:
