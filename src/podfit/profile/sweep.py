@@ -86,8 +86,9 @@ def sweep(backend: Backend, command: ServerCommand, *, run_settings: RunSettings
     for cpu, workers, threads in grids:
         limits = Limits(cpu, settings.memory_limit)
         best_prev_w = 0.0
+        best_t_prev = threads[0]  # thread count that did best at the previous worker count
         for w in workers:
-            best_w = 0.0
+            best_w, best_t = 0.0, threads[0]
             prev_t = 0.0
             for t in threads:
                 label = f"{w}w×{t}t" + (f" @{cpu:g}cpu" if cpu else "")
@@ -116,16 +117,20 @@ def sweep(backend: Backend, command: ServerCommand, *, run_settings: RunSettings
                     raise ProfileError(f"the app failed ({run.status}, {label}): {run.note}",
                                        hint)
                 score = _score(run) if run.status == "ok" else 0.0
-                best_w = max(best_w, score)
-                if not settings.exhaustive and run.status == "ok" and score < prev_t * (
-                        1 + MIN_GAIN):
+                if score > best_w:
+                    best_w, best_t = score, t
+                # Like for like: more workers are judged at least at the thread count that
+                # was best with fewer workers, so one flat step cannot end the search early.
+                if not settings.exhaustive and run.status == "ok" and t >= best_t_prev and (
+                        score < prev_t * (1 + MIN_GAIN)):
                     break
                 if run.status != "ok":
                     break
                 prev_t = max(prev_t, score)
             if not settings.exhaustive and best_w < best_prev_w * (1 + MIN_GAIN):
                 break
-            best_prev_w = max(best_prev_w, best_w)
+            if best_w > best_prev_w:
+                best_prev_w, best_t_prev = best_w, best_t
     return runs
 
 
