@@ -27,7 +27,7 @@ from podfit.check.servers import (
     split_shell,
 )
 from podfit.check.settings import CheckSettings
-from podfit.core.kube import ContainerRef, containers, dig
+from podfit.core.kube import ContainerRef, containers
 
 #: Images that are never built from the user's Dockerfile (databases, proxies, sidecars).
 THIRD_PARTY = frozenset({"postgres", "redis", "nginx", "mysql", "mariadb", "memcached", "busybox",
@@ -373,10 +373,4 @@ def container_env_line(workload: Workload, name: str) -> int | None:
     return None
 
 
-def pod_spec_of(obj: KubeObject) -> Mapping[str, Any] | None:
-    from podfit.core.kube import pod_spec
-
-    return pod_spec(obj.data)
-
-
-__all__ = ["EffectiveServer", "Project", "Workload", "container_env_line", "dig", "pod_spec_of"]
+__all__ = ["EffectiveServer", "Project", "Workload", "container_env_line"]

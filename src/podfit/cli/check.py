@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -80,7 +81,7 @@ def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | N
     return 1 if failing and not exit_zero else 0
 
 
-def _fix(result: CheckResult, write: bool, recheck: object) -> CheckResult:
+def _fix(result: CheckResult, write: bool, recheck: Callable[[], CheckResult]) -> CheckResult:
     from podfit.check.fixer import plan_fixes, write_fixes
 
     outcomes = plan_fixes(result.findings)
@@ -92,6 +93,4 @@ def _fix(result: CheckResult, write: bool, recheck: object) -> CheckResult:
     applied = sum(o.applied for o in outcomes)
     click.echo(f"fixed {applied} finding{'s' if applied != 1 else ''} in {len(outcomes)} "
                f"file{'s' if len(outcomes) != 1 else ''}", err=True)
-    assert callable(recheck)
-    rechecked: CheckResult = recheck()
-    return rechecked
+    return recheck()
