@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local Python base image the image tests and bench/bench_images.py use, since no
 # container registry is reachable here: debootstrap bookworm (minbase) + python3 + python3-venv,
-# imported into the root podman/buildah store. Idempotent: skips when the image exists, and
+# imported into the root podman/buildah store (scripts/docker-daemon.sh imports the same
+# tarball into the private Docker daemon). Idempotent: skips when the image exists, and
 # keeps the rootfs tarball under $PODFIT_CACHE so a lost image is re-imported in seconds.
 set -euo pipefail
 IMAGE=${PODFIT_BASE_IMAGE:-localhost/podfit-python:3.11-bookworm}
@@ -21,11 +22,13 @@ CONF
 fi
 export CONTAINERS_CONF=$conf
 
-if podman image exists "$IMAGE" 2>/dev/null; then
+tarball="$CACHE/bookworm-python3.tar"
+# The tarball is kept even when the podman image exists: docker-daemon.sh imports it too.
+if [ -s "$tarball" ] && { [ -n "${PODFIT_SKIP_PODMAN_IMPORT:-}" ] \
+    || podman image exists "$IMAGE" 2>/dev/null; }; then
   echo "base-image: $IMAGE exists" >&2
   exit 0
 fi
-tarball="$CACHE/bookworm-python3.tar"
 if [ ! -s "$tarball" ]; then
   root=$(mktemp -d "$CACHE/rootfs.XXXXXX")
   trap 'rm -rf "$root"' EXIT
@@ -41,6 +44,9 @@ SRC
     "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/*
   tar -C "$root" -cf "$tarball.tmp" .
   mv "$tarball.tmp" "$tarball"
+fi
+if [ -n "${PODFIT_SKIP_PODMAN_IMPORT:-}" ] || ! command -v podman >/dev/null; then
+  exit 0
 fi
 podman import --change 'CMD ["python3"]' "$tarball" "$IMAGE" >/dev/null
 echo "base-image: imported $IMAGE" >&2
