@@ -24,9 +24,9 @@ from podfit.check.documents.python_config import (
     parse_shell_script,
 )
 from podfit.check.engine import run_check
-from podfit.check.servers import parse_cmd_args, parse_server_command
 from podfit.check.settings import CheckSettings
 from podfit.core.errors import InputError
+from podfit.core.servers import parse_cmd_args, parse_server_command
 from podfit.core.yamlsrc import YamlTooLarge, load_documents
 
 #: PODFIT_FUZZ_EXAMPLES=5000 for a long local run; CI keeps the default short.

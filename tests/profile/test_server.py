@@ -41,4 +41,4 @@ def test_what_is_swept() -> None:
     assert (uvicorn.kind, uvicorn.sweeps_threads, uvicorn.worker_class(1)) == ("uvicorn", False,
                                                                                 "uvicorn")
     other = parse_command(["hypercorn", "app:app"])
-    assert (other.kind, other.sweeps_workers) == ("generic", False)
+    assert (other.kind, other.sweeps_workers) == ("hypercorn", False)

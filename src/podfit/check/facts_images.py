@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from podfit.check.documents.dockerfile import DockerfileDoc, Instruction, Stage
 from podfit.check.project import Project
-from podfit.check.servers import split_shell
+from podfit.core.servers import split_shell
 
 _SEPARATORS = re.compile(r"&&|\|\||;|\||\n|(?<![&>])&(?![&>])")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")

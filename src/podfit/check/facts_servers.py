@@ -15,9 +15,9 @@ from podfit.check.documents.dockerfile import DockerfileDoc, env_pairs
 from podfit.check.documents.kubernetes import KubeObject
 from podfit.check.documents.python_config import GunicornConfig
 from podfit.check.project import EffectiveServer, Project, Workload, container_env_line
-from podfit.check.servers import split_shell
 from podfit.core.kube import POD_SPEC_PATHS, dig, pod_spec, pod_template_labels, selector_matches
 from podfit.core.models import Fix, FixSafety, TextEdit, YamlEdit
+from podfit.core.servers import split_shell
 
 #: Servers that fork worker processes to serve HTTP.
 WEB_KINDS = frozenset({"gunicorn", "uvicorn", "hypercorn", "fastapi-run"})

@@ -18,7 +18,9 @@ from podfit.check.documents.python_config import (
     Requirements,
     ShellScript,
 )
-from podfit.check.servers import (
+from podfit.check.settings import CheckSettings
+from podfit.core.kube import ContainerRef, containers
+from podfit.core.servers import (
     ServerCommand,
     assignments,
     expand_vars,
@@ -26,8 +28,6 @@ from podfit.check.servers import (
     parse_server_command,
     split_shell,
 )
-from podfit.check.settings import CheckSettings
-from podfit.core.kube import ContainerRef, containers
 
 #: Images that are never built from the user's Dockerfile (databases, proxies, sidecars).
 THIRD_PARTY = frozenset({"postgres", "redis", "nginx", "mysql", "mariadb", "memcached", "busybox",

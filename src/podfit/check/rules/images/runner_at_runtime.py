@@ -46,8 +46,8 @@ from collections.abc import Iterator
 
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
-from podfit.check.servers import parse_server_command, split_shell
 from podfit.core.models import Severity
+from podfit.core.servers import parse_server_command, split_shell
 
 RULE = Rule(code="PF117", name="package-runner-at-runtime", severity=Severity.WARNING,
             summary="The image starts the app through `uv run`, `poetry run` or a similar runner.",

@@ -50,9 +50,9 @@ from podfit.check.documents.python_config import ShellScript
 from podfit.check.facts_servers import PYTHON_KINDS, container_name, display, short
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
-from podfit.check.servers import parse_server_command, split_shell
 from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
+from podfit.core.servers import parse_server_command, split_shell
 
 RULE = Rule(code="PF541", name="entrypoint-script-without-exec", severity=Severity.ERROR,
             summary="Entrypoint script starts the server without exec: SIGTERM is dropped.",

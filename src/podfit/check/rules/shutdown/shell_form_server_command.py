@@ -38,8 +38,8 @@ from podfit.check.documents.dockerfile import DockerfileDoc, Instruction
 from podfit.check.facts_servers import PYTHON_KINDS, display
 from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
-from podfit.check.servers import parse_server_command
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
+from podfit.core.servers import parse_server_command
 
 RULE = Rule(code="PF540", name="shell-form-server-command", severity=Severity.ERROR,
             summary="Shell-form CMD/ENTRYPOINT runs a Python server: SIGTERM never reaches it.",
