@@ -84,8 +84,8 @@ def test_build_args_forms() -> None:
         ["app:1"], "Dockerfile.x", ".")
     assert build_args(["sudo", "docker", "image", "build", "--tag=a", "--tag", "b", "ctx"]) == (
         ["a", "b"], None, "ctx")
-    assert build_args(["$(DOCKER)", "build", "-t", "a", "--target", "prod", "--no-cache", "app"]) == (
-        ["a"], None, "app")
+    words = ["$(DOCKER)", "build", "-t", "a", "--target", "prod", "--no-cache", "app"]
+    assert build_args(words) == (["a"], None, "app")
     assert build_args(["docker", "run", "-t", "a", "."]) is None
     assert build_args(["echo", "docker", "build"]) is None
 
