@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,26 @@ def run_podfit(*args: str | Path, cwd: Path | None = None) -> subprocess.Complet
 def copy_example(name: str, dest: Path) -> Path:
     target = dest / name
     shutil.copytree(EXAMPLES / name, target,
-                    ignore=shutil.ignore_patterns("__pycache__", ".venv", "deploy", "wheels"))
+                    ignore=shutil.ignore_patterns("__pycache__", ".venv", "deploy", "wheels",
+                                                  ".podfit"))
     return target
+
+
+@pytest.fixture(scope="session")
+def docker_daemon() -> Iterator[None]:
+    """The private dockerd (BuildKit) for image builds: started unless it runs, and stopped
+    at the end only when this session started it (by its PID)."""
+    from tests.generate import engine
+
+    reason = engine.unavailable()
+    if reason:
+        pytest.skip(reason)
+    pid = engine.start_daemon()
+    try:
+        yield
+    finally:
+        if pid is not None:
+            engine.stop_daemon(pid)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ Deployment, probed, served, and stopped with SIGTERM within the grace period."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,21 +31,15 @@ def _deployment(project: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def images(initialised: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-           ) -> dict[str, str]:
-    """Every example's image, built once per session (layers cached across sessions)."""
-    reason = engine.unavailable()
-    if reason:
-        pytest.skip(reason)
-    engine.ensure_base_image()
-    wheel = engine.podfit_wheel(tmp_path_factory.mktemp("wheel"))
+def images(initialised: dict[str, Path], docker_daemon: None,
+           tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Every example's image, built once per session with BuildKit (its cache mounts and
+    layers persist in the private daemon across sessions). No wheel of podfit is copied in:
+    the generated Dockerfile must build as a new user's would."""
     netrc = tmp_path_factory.mktemp("secrets") / "netrc"
     netrc.write_text(f"machine pypi.invalid login user password {TOKEN}\n")
     tags = {}
     for name, project in initialised.items():
-        wheels = project / "wheels"
-        wheels.mkdir(exist_ok=True)
-        shutil.copy(wheel, wheels)
         tag = f"localhost/podfit-example-{name}:test"
         engine.build(project, tag, secrets={"netrc": netrc})
         tags[name] = tag
@@ -82,7 +75,7 @@ def test_web_image_serves_and_stops_cleanly(images: dict[str, str],
             assert status == 200, body
             assert b"psycopg2" in body, body
         assert box.get("/metrics")[0] == 200
-        # the kubelet runs preStop before SIGTERM; podman sends SIGTERM at once
+        # the kubelet runs preStop before SIGTERM; docker stop sends SIGTERM at once
         elapsed, code = box.stop(grace - prestop)
         assert code == 0, box.logs()[-3000:]
         assert elapsed < grace - prestop
@@ -108,8 +101,7 @@ def test_celery_worker_starts_and_warm_shutdown_fits_grace(
 
 def _layer_files(tag: str, dest: Path) -> Iterator[tuple[str, bytes]]:
     """(path, content) of every regular file in every layer of ``tag``."""
-    archive = dest / "image.tar"
-    engine.run(["podman", "save", "--format", "docker-archive", "-o", str(archive), tag])
+    archive = engine.save(tag, dest / "image.tar")
     with tarfile.open(archive) as outer:
         for member in outer.getmembers():
             if not member.name.endswith(".tar"):
@@ -145,10 +137,10 @@ def test_final_image_has_no_build_tools_and_precompiled_bytecode(images: dict[st
              "assert list((std / '__pycache__').glob('os.*.pyc'))")
     tag = images["django-poetry"]
     # as root, to see into /root; the image itself runs as 10001
-    done = engine.run(["podman", "run", "--rm", "--read-only", "--user", "0", tag,
+    done = engine.run(["docker", "run", "--rm", "--read-only", "--user", "0", tag,
                        "python3", "-c", probe], check=False)
     assert done.returncode == 0, done.stderr
-    user = engine.run(["podman", "image", "inspect", tag, "--format", "{{.Config.User}}"])
+    user = engine.run(["docker", "image", "inspect", tag, "--format", "{{.Config.User}}"])
     assert user.stdout.strip() == "10001:10001"
 
 

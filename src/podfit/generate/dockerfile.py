@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from podfit.generate.plan import UID, Plan
+from podfit.generate.vendor import VENDOR_DIR
 
 #: Debian package -> Alpine package(s), for the few build/runtime packages podfit knows.
 ALPINE = {
@@ -65,6 +66,12 @@ EXPORTERS = {
             "/opt/tools/bin/pdm export --prod --format requirements "
             "--output /tmp/requirements.txt"),
 }
+
+
+def plan_install_flags(plan: Plan) -> str:
+    """Exported locks list every package already: ``--no-deps`` (pip 23 otherwise insists
+    that every dependency of an extra is pinned again, and the export already has them)."""
+    return "--no-deps " if plan.manager in ("uv", "poetry", "pdm", "pipenv") else ""
 
 
 def _apt(packages: tuple[str, ...], alpine: bool) -> str:
@@ -144,21 +151,34 @@ def render_dockerfile(plan: Plan) -> str:
     lines.append(f" && {export} \\")
     lines.append(" && python3 -m venv /opt/venv \\")
     lines += [
-        " && pip install -r /tmp/requirements.txt",
-        "# podfit.runtime: workers from the pod's limits, probes, drain, metrics, JSON logs.",
-        "# It needs only the standard library and prometheus-client, hence --no-deps.",
-        "# wheels/ (optional) holds local wheels, e.g. podfit before its PyPI release.",
-        f"COPY {files.split()[-1]} wheels* /build/wheels/",
-        f"ARG PODFIT_RUNTIME={plan.podfit_runtime}",
-        f"RUN {PIP_CACHE} {SECRETS} \\",
-        f"    {TRUST} \\",
-        " && pip install --find-links /build/wheels --no-deps \"$PODFIT_RUNTIME\" \\",
-        " && pip install --find-links /build/wheels 'prometheus-client>=0.20' \\",
-        " && pip uninstall --yes --quiet pip \\",
+        f" && pip install {plan_install_flags(plan)}-r /tmp/requirements.txt",
+    ]
+    if plan.server_packages:
+        pins = " ".join(f"'{p}'" for p in plan.server_packages)
+        lines += [
+            "# Not in the app's dependencies but run by the CMD (or podfit.runtime's metrics):",
+            "# pinned to the releases podfit is tested with.",
+            f"RUN {PIP_CACHE} {SECRETS} \\",
+            f"    {TRUST} \\",
+            f" && pip install {pins}",
+        ]
+    if plan.runtime:
+        lines += [
+            "# podfit.runtime (standard library only): `podfit init` copied its source into",
+            f"# {VENDOR_DIR}/, so no index needs to have podfit. It sizes workers from the pod's",
+            "# limits and serves probes, drain and metrics for the server config below.",
+            f"COPY {VENDOR_DIR}/ /build/podfit-runtime/",
+            "RUN cp -r /build/podfit-runtime/podfit \\",
+            "    \"$(python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])')\"/",
+        ]
+    else:
+        lines.append("# podfit.runtime is not in this image: the CMD imports nothing from podfit.")
+    lines += [
+        "RUN pip uninstall --yes --quiet pip \\",
         " && python3 -m compileall -q -j 0 /opt/venv",
         "COPY . /app",
         "# Precompiled (hash-checked) bytecode: the app never writes .pyc at run time.",
-        "RUN rm -rf /app/wheels && python3 -m compileall -q -j 0 "
+        f"RUN rm -rf /app/{VENDOR_DIR} && python3 -m compileall -q -j 0 "
         "--invalidation-mode unchecked-hash /app",
         "",
         "# ---- final: base + venv + app; no compilers, caches or secrets ----",

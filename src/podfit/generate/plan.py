@@ -11,6 +11,7 @@ from typing import Any
 from podfit import __version__
 from podfit.core.errors import ConfigError, InputError, UsageError
 from podfit.core.policy import CpuLimitPolicy, cpu_limit_for, max_workers_for_cpu
+from podfit.core.shutdown import ShutdownBudget
 from podfit.core.units import format_cpu, parse_cpu
 from podfit.generate.deps import SUPPORTED_PYTHONS
 from podfit.generate.detect import AppFacts
@@ -28,12 +29,9 @@ CONFIG_KEYS = {
 }
 UID = 10001
 PRESTOP_SECONDS = 5
-#: After SIGTERM: in-flight requests get this long (podfit.runtime computes the same figure
-#: from PODFIT_GRACE_SECONDS - PODFIT_DRAIN_SECONDS - its 3 s exit margin).
+#: After SIGTERM: in-flight requests get this long (the shutdown budget, core.shutdown, adds
+#: the preStop sleep and the exit margin podfit.runtime and check use too).
 GRACEFUL_SECONDS = 22
-RUNTIME_MARGIN = 3
-#: Seconds between the end of the graceful timeout and SIGKILL: exit, log flush, jitter.
-SHUTDOWN_MARGIN = 8
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,12 @@ class Plan:
     runtime_packages: tuple[str, ...]
     src_dir: str
     image: str
-    podfit_runtime: str
+    runtime: bool
+    """Whether the image carries podfit.runtime (vendored into the build context by init):
+    only when the generated server config or runner imports it."""
+    server_packages: tuple[str, ...]
+    """Pinned requirements the image installs because the app's dependencies lack them
+    (the chosen server, prometheus-client for podfit.runtime's metrics)."""
     web: Workload | None
     worker: Workload | None
     helm: bool
@@ -264,13 +267,14 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
     elif worker_ref:
         worker_wl = _worker_workload(name if web_wl is None else f"{name}-worker", worker_ref,
                                      policy, int(opts.task_time_limit or 300), decide)
+    runtime, server_pkgs = _server_install(facts, server, decide)
     extra = tuple(p for p in facts.gitignore if not p.startswith("!"))
     return Plan(
         root=facts.root, name=name, version=version, framework=framework, server=server,
         app_ref=app_ref, manager=facts.deps.manager, python=python, base=base_kind,
         base_image=base_image, builder_image=builder_image, build_packages=build_pkgs,
         runtime_packages=runtime_pkgs, src_dir=src.src_dir, image=image,
-        podfit_runtime=f"podfit=={__version__}", web=web_wl, worker=worker_wl,
+        runtime=runtime, server_packages=server_pkgs, web=web_wl, worker=worker_wl,
         helm=bool(opts.helm), prometheus_operator=bool(opts.prometheus_operator),
         ingress_host=opts.ingress_host, tls_secret=opts.tls_secret,
         dockerignore_extra=extra, decisions=tuple(decisions))
@@ -311,6 +315,48 @@ def _decide_server(facts: AppFacts, opts: InitOptions,
     }[server] if not opts.server else "set with --server")
 
     return framework, server, app_ref, worker_ref
+
+
+#: Servers podfit may run and the pinned release it installs when the app does not depend on
+#: it (the release podfit.runtime's tests run against).
+SERVER_PINS = {
+    "gunicorn": "gunicorn==27.0.1",
+    "uvicorn": "uvicorn==0.55.0",
+    "uwsgi": "uwsgi==2.0.28",
+    "daphne": "daphne==4.1.2",
+    "hypercorn": "hypercorn==0.17.3",
+}
+METRICS_PIN = "prometheus-client==0.26.0"
+#: Servers whose generated config or runner imports podfit.runtime.
+RUNTIME_SERVERS = ("gunicorn", "uvicorn")
+
+
+def _server_install(facts: AppFacts, server: str,
+                    decide: Any) -> tuple[bool, tuple[str, ...]]:
+    """Whether podfit.runtime goes into the image, and the pinned packages to add."""
+    have = set(facts.deps.packages)
+    pins: list[str] = []
+    if server in SERVER_PINS:
+        if server in have:
+            decide("server.install", f"{server} from the app's dependencies",
+                   "the app's own lock or requirements already install it")
+        else:
+            pins.append(SERVER_PINS[server])
+            decide("server.install", SERVER_PINS[server],
+                   f"the CMD runs {server} but no dependency file names it: without it the "
+                   "container exits 127; pinned to the release podfit is tested with")
+    runtime = server in RUNTIME_SERVERS
+    if runtime:
+        if "prometheus-client" not in have:
+            pins.append(METRICS_PIN)
+        decide("runtime", f"podfit.runtime {__version__}, copied into .podfit/runtime/",
+               "the generated server config imports it (workers from the pod's limits, probes, "
+               "drain, metrics); init copies its standard-library-only source into the build "
+               "context, so the build needs no index that has podfit")
+    else:
+        decide("runtime", "not in the image",
+               f"the {server} command imports nothing from podfit")
+    return runtime, tuple(pins)
 
 
 def _project_version(facts: AppFacts) -> str:
@@ -356,19 +402,20 @@ def _web_workload(name: str, server: str, *, app_ref: str | None,
                                                 decide=decide, role="web")
     pod_cpu = parse_cpu(lim_cpu or req_cpu)
     graceful = GRACEFUL_SECONDS
-    grace = PRESTOP_SECONDS + graceful + SHUTDOWN_MARGIN
+    budget = ShutdownBudget(prestop=PRESTOP_SECONDS, drain=0, graceful=graceful)
+    grace = budget.grace_period
     decide("web.shutdown", f"preStop sleep {PRESTOP_SECONDS}s, graceful timeout {graceful}s, "
            f"terminationGracePeriodSeconds {grace}s",
            "the preStop sleep lets endpoint removal reach kube-proxy and ingresses before "
-           f"SIGTERM; in-flight requests then get {graceful}s; {SHUTDOWN_MARGIN}s margin "
+           f"SIGTERM; in-flight requests then get {graceful}s; {budget.margin}s margin "
            "before SIGKILL")
     env: list[tuple[str, str]] = [
         ("PODFIT_CPU_LIMIT", format_cpu(pod_cpu)),
-        ("PODFIT_GRACE_SECONDS", str(graceful + RUNTIME_MARGIN)),
+        ("PODFIT_GRACE_SECONDS", str(budget.runtime_grace)),
         ("PODFIT_DRAIN_SECONDS", "0"),
     ]
     decide("web.drain", "PODFIT_DRAIN_SECONDS=0, PODFIT_GRACE_SECONDS="
-           f"{graceful + RUNTIME_MARGIN}", "the preStop sleep already covers endpoint "
+           f"{budget.runtime_grace}", "the preStop sleep already covers endpoint "
            "propagation, so the server stops accepting at SIGTERM; the grace left after the "
            "preStop gives podfit.runtime the same graceful timeout as above")
     decide("web.env", "PODFIT_CPU_LIMIT=" + format_cpu(pod_cpu),

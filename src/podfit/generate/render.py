@@ -12,6 +12,7 @@ from podfit.generate.dockerfile import render_dockerfile, render_dockerignore
 from podfit.generate.helm import render_chart
 from podfit.generate.plan import Plan
 from podfit.generate.serverconf import render_gunicorn_conf
+from podfit.generate.vendor import runtime_files
 
 K8S_DIR = "deploy/k8s"
 HEADER = "# Written by `podfit init`; `podfit init --explain` gives the reason for each value.\n"
@@ -57,4 +58,6 @@ def render(plan: Plan) -> dict[str, str]:
     files[f"{K8S_DIR}/dashboard.json"] = render_dashboard(plan)
     if plan.helm:
         files.update(render_chart(plan))
+    if plan.runtime:
+        files.update(runtime_files())
     return files
