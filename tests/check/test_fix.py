@@ -121,9 +121,9 @@ def test_pf701_yaml_fix_keeps_comments_order_and_quotes(tmp_path: Path) -> None:
     assert "tier: \"backend\"" in fixed
     assert "image: 'python:3.12-slim'" in fixed
     assert _only_insertions(MANIFEST, fixed) == [
-        "            - name: PYTHONUNBUFFERED\n", "              value: '1'\n",
+        "            - name: PYTHONUNBUFFERED\n", '              value: "1"\n',
         "              env:\n", "                - name: PYTHONUNBUFFERED\n",
-        "                  value: '1'\n"]
+        '                  value: "1"\n']
     docs = [d.data for d in load_documents(fixed)]
     env = docs[0]["spec"]["template"]["spec"]["containers"][0]["env"]
     assert env == [{"name": "QUEUE", "value": "default"},

@@ -1,122 +1,218 @@
-"""Applies safe fixes: text edits as written, YAML edits through a comment-keeping round trip.
-The caller re-checks afterwards; every fix must be idempotent (re-running changes nothing)."""
+"""Applies fixes as minimal text edits, one fix at a time, and keeps a fix only when the file
+re-parses to the original plus exactly that fix's change; dropped fixes carry a reason.
+Every fix is idempotent: once applied, its edits find nothing left to change."""
 
 from __future__ import annotations
 
 import difflib
-import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podfit.core.models import Finding, FixSafety, TextEdit, YamlEdit
+import yaml
+
+from podfit.check.textedit import apply_text_edits, dockerfile_problem, is_dockerfile, span
+from podfit.check.textedit_yaml import CannotEdit, apply_edit
+from podfit.core.models import Finding, Fix, FixSafety, YamlEdit
+from podfit.core.yamlsrc import YamlTooLarge, load_documents
+
+__all__ = ["Dropped", "FixOutcome", "FixPlan", "apply_text_edits", "apply_yaml_edits", "expect",
+           "parse", "plan", "plan_fixes", "write_fixes"]
 
 
 @dataclass(frozen=True)
 class FixOutcome:
+    """One file's text before and after its fixes; ``applied`` counts the findings resolved."""
+
     path: str
     before: str
     after: str
     applied: int
+    fixes: tuple[Fix, ...] = ()
 
     def diff(self) -> str:
-        return "".join(difflib.unified_diff(
+        lines = difflib.unified_diff(
             self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
-            fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
+            fromfile=f"a/{self.path}", tofile=f"b/{self.path}")
+        # As git and patch write it, so the diff applies to a file without a final newline.
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                       for line in lines)
 
 
-def apply_text_edits(text: str, edits: Iterable[TextEdit]) -> str:
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
+@dataclass(frozen=True)
+class Dropped:
+    """A fix left out because applying it would have changed more (or other) than it says."""
 
-    def offset(line: int, column: int) -> int:
-        return offsets[min(max(line, 1), len(offsets)) - 1] + column
+    finding: Finding
+    reason: str
 
-    # Apply back to front so earlier offsets stay valid; drop overlapping edits.
-    ordered = sorted(set(edits), key=lambda e: (e.line, e.column), reverse=True)
-    result, limit = text, len(text) + 1
-    for edit in ordered:
-        start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
-        if end > limit:
-            continue
-        result = result[:start] + edit.replacement + result[end:]
-        limit = start
-    return result
+    def note(self) -> str:
+        fix = self.finding.fix
+        what = fix.description if fix else "fix"
+        return (f"{self.finding.path}:{self.finding.line}: {self.finding.code} fix "
+                f"'{what}' not applied: {self.reason}")
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    outcomes: tuple[FixOutcome, ...]
+    dropped: tuple[Dropped, ...]
 
 
 def apply_yaml_edits(text: str, edits: Iterable[YamlEdit]) -> str:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    docs: list[Any] = list(yaml.load_all(text))
-    changed = False
+    """``text`` with ``edits`` applied in order, unverified; an edit with no in-place form
+    changes nothing."""
     for edit in edits:
-        if edit.document >= len(docs):
+        try:
+            text = apply_edit(text, edit)
+        except CannotEdit:
             continue
-        node: Any = docs[edit.document]
-        for step in edit.path:
-            try:
-                node = node[step]
-            except (KeyError, IndexError, TypeError):
-                node = None
-                break
-        if not hasattr(node, "__setitem__") or isinstance(node, list):
+    return text
+
+
+def plan(findings: Iterable[Finding], root: Path | None = None, *,
+         unsafe: bool = False) -> FixPlan:
+    """Compute (without writing) what the safe (``unsafe``: all) fixes would change."""
+    by_path: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        fix = finding.fix
+        if fix is None or finding.path.startswith("<"):
             continue
-        if edit.op == "append":
-            items = node.get(edit.key)
-            if items is None:
-                node[edit.key] = items = []
-            if isinstance(items, list) and edit.value not in items:
-                items.append(edit.value)
-                changed = True
+        if fix.safety is FixSafety.SAFE or unsafe:
+            by_path[finding.path].append(finding)
+    outcomes, dropped = [], []
+    for path in sorted(by_path):
+        file = (root / path) if root else Path(path)
+        try:
+            before = file.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            dropped += [Dropped(f, f"cannot read the file ({error})") for f in by_path[path]]
             continue
-        if edit.op == "setdefault" and edit.key in node:
-            continue
-        if node.get(edit.key) != edit.value:
-            node[edit.key] = edit.value
-            changed = True
-    if not changed:
-        return text
-    out = io.StringIO()
-    yaml.dump_all(docs, out)
-    rendered = out.getvalue()
-    if text.lstrip().startswith("---") and not rendered.lstrip().startswith("---"):
-        rendered = "---\n" + rendered
-    return rendered
+        outcome, lost = _fix_file(path, before, by_path[path])
+        dropped += lost
+        if outcome.after != before:
+            outcomes.append(outcome)
+    return FixPlan(tuple(outcomes), tuple(dropped))
 
 
 def plan_fixes(findings: Iterable[Finding], root: Path | None = None) -> list[FixOutcome]:
-    """Compute (without writing) what the safe fixes of ``findings`` would change."""
-    text_edits: dict[str, list[TextEdit]] = defaultdict(list)
-    yaml_edits: dict[str, list[YamlEdit]] = defaultdict(list)
-    counts: dict[str, int] = defaultdict(int)
-    for finding in findings:
-        fix = finding.fix
-        if fix is None or fix.safety is not FixSafety.SAFE or finding.path.startswith("<"):
-            continue
-        text_edits[finding.path] += fix.text_edits
-        yaml_edits[finding.path] += fix.yaml_edits
-        counts[finding.path] += 1
-    outcomes = []
-    for path in sorted(counts):
-        file = (root / path) if root else Path(path)
-        before = file.read_text(encoding="utf-8")
-        after = apply_text_edits(before, text_edits[path]) if text_edits[path] else before
-        if yaml_edits[path]:
-            after = apply_yaml_edits(after, yaml_edits[path])
-        if after != before:
-            outcomes.append(FixOutcome(path, before, after, counts[path]))
-    return outcomes
+    """The changed files of :func:`plan` (safe fixes only)."""
+    return list(plan(findings, root).outcomes)
 
 
 def write_fixes(outcomes: Iterable[FixOutcome], root: Path | None = None) -> None:
     for outcome in outcomes:
-        ((root / outcome.path) if root else Path(outcome.path)).write_text(
-            outcome.after, encoding="utf-8")
+        # Bytes, so that CRLF line endings are written back as they were read.
+        ((root / outcome.path) if root else Path(outcome.path)).write_bytes(
+            outcome.after.encode("utf-8"))
+
+
+def _fix_file(path: str, text: str,
+              findings: Sequence[Finding]) -> tuple[FixOutcome, list[Dropped]]:
+    current, applied, count = text, list[Fix](), 0
+    dropped: list[Dropped] = []
+
+    def reach(finding: Finding) -> int:
+        assert finding.fix is not None
+        return max(span(text, e)[1] for e in finding.fix.text_edits)
+
+    textual = sorted((f for f in findings if f.fix and f.fix.text_edits), key=reach,
+                     reverse=True)
+    # Back to front: every fix applied so far lies after the next one, so the next one's
+    # (line, column) points, taken from the original file, still hold.
+    limit = len(text) + 1
+    for finding in textual:
+        fix = finding.fix
+        assert fix is not None
+        if fix in applied:
+            count += 1
+            continue
+        start = min(span(text, e)[0] for e in fix.text_edits)
+        if reach(finding) > limit:
+            dropped.append(Dropped(finding, "it overlaps another fix on the same lines"))
+            continue
+        new = apply_text_edits(current, fix.text_edits)
+        problem = dockerfile_problem(current, new, fix.text_edits) if is_dockerfile(path) \
+            else None
+        if problem:
+            dropped.append(Dropped(finding, problem))
+            continue
+        if new != current:
+            current, limit, count = new, start, count + 1
+            applied.append(fix)
+    for finding in findings:
+        fix = finding.fix
+        if fix is None or not fix.yaml_edits:
+            continue
+        if fix in applied:
+            count += 1
+            continue
+        new, problem = _yaml_fix(current, fix.yaml_edits)
+        if problem:
+            dropped.append(Dropped(finding, problem))
+        elif new != current:
+            current, count = new, count + 1
+            applied.append(fix)
+    return FixOutcome(path, text, current, count, tuple(applied)), dropped
+
+
+def _yaml_fix(text: str, edits: Sequence[YamlEdit]) -> tuple[str, str | None]:
+    new = text
+    try:
+        for edit in edits:
+            new = apply_edit(new, edit)
+    except CannotEdit as error:
+        return text, f"no minimal edit for it ({error})"
+    except yaml.YAMLError:
+        return text, "the file does not parse as YAML"
+    if new == text:
+        return text, None
+    try:
+        expected = expect(parse(text), edits)
+        actual = parse(new)
+    except (yaml.YAMLError, YamlTooLarge):
+        return text, "the edited file no longer parses"
+    if actual != expected:
+        return text, "re-parsed, the file differs from the original plus the fix"
+    return new, None
+
+
+def parse(text: str) -> list[Any]:
+    """The plain values of every document."""
+    return [_plain(d.data) for d in load_documents(text)]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def expect(documents: list[Any], edits: Iterable[YamlEdit]) -> list[Any]:
+    """``documents`` with ``edits`` applied to the values: what a correct edit must parse to."""
+    for edit in edits:
+        if not 0 <= edit.document < len(documents):
+            continue
+        node: Any = documents[edit.document]
+        try:
+            for step in edit.path:
+                node = node[step]
+        except (KeyError, IndexError, TypeError):
+            continue
+        if not isinstance(node, dict):
+            continue
+        value = _plain(edit.value)
+        if edit.op == "append":
+            items = node.get(edit.key)
+            if items is None:
+                node[edit.key] = [value]
+            elif isinstance(items, list) and value not in items:
+                items.append(value)
+        elif not (edit.op == "setdefault" and edit.key in node):
+            node[edit.key] = value
+    return documents
+

@@ -82,9 +82,12 @@ def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | N
 
 
 def _fix(result: CheckResult, write: bool, recheck: Callable[[], CheckResult]) -> CheckResult:
-    from podfit.check.fixer import plan_fixes, write_fixes
+    from podfit.check.fixer import plan, write_fixes
 
-    outcomes = plan_fixes(result.findings)
+    fixes = plan(result.findings)
+    outcomes = fixes.outcomes
+    for dropped in fixes.dropped:  # a fix that would change more than it says is left out
+        click.echo(f"note: {dropped.note()}", err=True)
     if not write:
         for outcome in outcomes:
             click.echo(outcome.diff(), err=True, nl=False)
