@@ -26,8 +26,12 @@ def _codes(value: str | None) -> tuple[str, ...]:
               help="Write the report to FILE instead of standard output.")
 @click.option("--select", help="Only these rule codes, prefixes or names (comma-separated).")
 @click.option("--ignore", help="Never report these rule codes, prefixes or names.")
-@click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), default="info",
-              show_default=True, help="Lowest severity that makes the exit code 1.")
+@click.option("--output-format", type=click.Choice(["full", "concise"]), default="full",
+              show_default=True, help="Text style: full (source line, caret and help) or "
+              "concise (one short line per finding).")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error"]), default="warning",
+              show_default=True, help="Lowest severity that makes the exit code 1 (info "
+              "findings are advice: they fail the run only with --fail-on info).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--kube-version", help="Kubernetes version the manifests target, e.g. 1.30.")
 @click.option("--cpu-limit-policy", type=click.Choice(["none", "integer", "required"]),
@@ -38,14 +42,14 @@ def _codes(value: str | None) -> tuple[str, ...]:
               help="Read settings from this file instead of the nearest one.")
 @click.option("--stdin-filename", help="Name (and so kind) of what '-' reads, e.g. Dockerfile.")
 def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | None,
-          ignore: str | None, fail_on: str, exit_zero: bool, kube_version: str | None,
-          cpu_limit_policy: str | None, fix: bool, diff: bool, config_path: Path | None,
-          stdin_filename: str | None) -> int:
+          ignore: str | None, output_format: str, fail_on: str, exit_zero: bool,
+          kube_version: str | None, cpu_limit_policy: str | None, fix: bool, diff: bool,
+          config_path: Path | None, stdin_filename: str | None) -> int:
     """Lint PATHS (files, directories, or '-' for standard input)."""
     from podfit.check.engine import run_check
     from podfit.check.registry import load_rules, rule_index
     from podfit.cli.settings import check_settings
-    from podfit.report.findings import RENDERERS
+    from podfit.report.findings import RENDERERS, TEXT_STYLES
 
     settings = check_settings(paths, config_path, kube_version, cpu_limit_policy)
     selected, ignored = _codes(select), _codes(ignore)
@@ -62,7 +66,8 @@ def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | N
     result = run_check(paths, settings, **kwargs)  # type: ignore[arg-type]
     if fix or diff:
         result = _fix(result, fix, lambda: run_check(paths, settings, **kwargs))  # type: ignore[arg-type]
-    rendered = RENDERERS[fmt](result, load_rules())
+    renderer = TEXT_STYLES[output_format] if fmt == "text" else RENDERERS[fmt]
+    rendered = renderer(result, load_rules())
     if output:
         output.write_text(rendered, encoding="utf-8")
     else:
