@@ -124,3 +124,164 @@ def walk(root: Path, exclude: tuple[str, ...]) -> Iterator[tuple[Path, str]]:
             rel = f"{rel_dir}/{name}" if rel_dir else name
             if kind and not rules.ignored(rel, False):
                 yield here / name, kind
+
+
+# -- Helm charts and unrendered templates ---------------------------------------------------
+#: Go-template actions that make a file a template, not YAML: ``{{ .Values.x }}``,
+#: ``{{- include … }}``, ``{{ if … }}``… (``{{ $labels.x }}`` inside an alert's quoted text is
+#: data, not a template, and does not match).
+_TEMPLATE_ACTION = re.compile(r"\{\{-?\s*(?:\.[A-Za-z]|\$\.|include\b|if\b|range\b|end\b|"
+                              r"define\b|template\b|toYaml\b|with\b|else\b|tpl\b|required\b|"
+                              r"default\b|quote\b|printf\b|/\*)")
+_SOURCE = re.compile(r"^# Source: (\S+)\s*$")
+#: Longest a chart may take to render before podfit gives up on it.
+HELM_TIMEOUT = 60.0
+
+
+def looks_templated(text: str) -> bool:
+    """Whether ``text`` is a Go/Helm template that must be rendered before it is YAML."""
+    return "{{" in text and _TEMPLATE_ACTION.search(text) is not None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input podfit did not check, and how to get it checked."""
+
+    path: str
+    reason: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """What one template file of a chart rendered to, with each rendered line's line in
+    the template (best effort: lines copied verbatim match exactly, a line a template action
+    produced maps to the action's line)."""
+
+    path: str  # the template's display path
+    text: str
+    template_lines: tuple[int, ...]  # index: rendered line - 1
+
+    def template_line(self, line: int) -> int:
+        if 0 < line <= len(self.template_lines):
+            return self.template_lines[line - 1]
+        return line
+
+
+def chart_roots(root: Path, exclude: tuple[str, ...]) -> list[Path]:
+    """Folders below (or at) ``root`` that hold a ``Chart.yaml`` and are not subcharts of one
+    (``helm template`` renders those with their parent)."""
+    rules = IgnoreRules(exclude)
+    found: list[Path] = []
+    for directory, dirnames, filenames in os.walk(root):
+        here = Path(directory)
+        rel = here.relative_to(root).as_posix()
+        if rel != "." and rules.ignored(rel, True):
+            dirnames[:] = []
+            continue
+        dirnames[:] = sorted(d for d in dirnames if d not in _ALWAYS_SKIPPED)
+        if "Chart.yaml" in filenames:
+            found.append(here)
+            dirnames[:] = []  # subcharts render with their parent
+    return found
+
+
+def template_folder_chart(path: Path) -> Path | None:
+    """The chart a ``templates/`` folder (or a file in it) belongs to, for the hint."""
+    for parent in (path, *path.parents):
+        if parent.name == "templates" and (parent.parent / "Chart.yaml").is_file():
+            return parent.parent
+    return None
+
+
+def render_chart(chart: Path, display: str, values: tuple[str, ...] = (),
+                 helm: str | None = None) -> tuple[list[RenderedFile], Skipped | None]:
+    """Render ``chart`` with ``helm template`` (values files relative to the chart, or as
+    given), split the output by its ``# Source:`` comments back into template files."""
+    import shutil
+    import subprocess
+
+    hint = f"install helm, or check the rendered chart: helm template {display} | " \
+           "podfit check -"
+    helm = helm or shutil.which("helm")
+    if helm is None:
+        return [], Skipped(display, "Helm chart not rendered: helm is not on PATH", hint)
+    command = [helm, "template", chart.name or "release", str(chart)]
+    for value in values:
+        candidate = chart / value
+        command += ["--values", str(candidate if candidate.is_file() else Path(value))]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=HELM_TIMEOUT,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return [], Skipped(display, f"Helm chart not rendered: {exc}", hint)
+    if done.returncode != 0:
+        first = next((line for line in done.stderr.splitlines() if line.strip()), "failed")
+        return [], Skipped(display, f"Helm chart not rendered: helm template: {first}",
+                           "fix the chart or pass values (helm-values in [tool.podfit.check]),"
+                           f" or pipe: helm template {display} -f VALUES | podfit check -")
+    return split_rendered(done.stdout, display, chart), None
+
+
+def split_rendered(text: str, display: str, chart: Path | None) -> list[RenderedFile]:
+    """``helm template`` output, regrouped per template file (``# Source: name/templates/x``
+    becomes ``<display>/templates/x``)."""
+    chunks: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        match = _SOURCE.match(line)
+        if match:
+            rel = match.group(1).split("/", 1)[1] if "/" in match.group(1) else match.group(1)
+            path = f"{display.rstrip('/')}/{rel}" if display not in {"", "."} else rel
+            current = chunks.setdefault(path, [])
+            if current:
+                current.append("---")
+            current.append(line)
+        elif current is not None and line != "---":
+            current.append(line)
+    files = []
+    for path, lines in chunks.items():
+        template = _template_text(chart, display, path)
+        files.append(RenderedFile(path, "\n".join(lines) + "\n", _align(lines, template)))
+    return files
+
+
+def _template_text(chart: Path | None, display: str, path: str) -> list[str]:
+    if chart is None:
+        return []
+    rel = path[len(display.rstrip("/")) + 1:] if display not in {"", "."} else path
+    try:
+        return (chart / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _align(rendered: list[str], template: list[str]) -> tuple[int, ...]:
+    """Greedy monotone alignment of rendered lines to template lines (see RenderedFile)."""
+    if not template:
+        return tuple(range(1, len(rendered) + 1))
+    stripped = [t.strip() for t in template]
+    mapping: list[int] = []
+    position = 0  # next template line (0-based) not yet matched
+    for line in rendered:
+        wanted = line.strip()
+        found = None
+        if wanted and not wanted.startswith("# Source:"):
+            for index in range(position, min(len(stripped), position + 60)):
+                if stripped[index] == wanted:
+                    found = index
+                    break
+        key = wanted.split(":", 1)[0] + ":" if ":" in wanted else None
+        if found is None and key:  # `image: "{{ .Values.image }}"` rendered: same key
+            for index in range(position, min(len(stripped), position + 12)):
+                if stripped[index].startswith(key) and "{{" in stripped[index]:
+                    found = index
+                    break
+        if found is not None:
+            mapping.append(found + 1)
+            position = found + 1
+        elif position < len(stripped) and "{{" in stripped[position]:
+            mapping.append(position + 1)  # produced by the action on the next line
+        else:
+            mapping.append(max(1, min(position, len(template))))
+    return tuple(mapping)
