@@ -169,19 +169,32 @@ def _yaml_fix(text: str, edits: Sequence[YamlEdit]) -> tuple[str, str | None]:
         return text, "the file does not parse as YAML"
     if new == text:
         return text, None
-    try:
-        expected = expect(parse(text), edits)
-        actual = parse(new)
-    except (yaml.YAMLError, YamlTooLarge):
-        return text, "the edited file no longer parses"
+    expected, actual = expect(parse(text), edits), parse(new)
+    if actual and isinstance(actual[-1], ParseStop) and actual[-1] not in expected:
+        return text, f"the edited file no longer parses ({actual[-1].problem})"
     if actual != expected:
         return text, "re-parsed, the file differs from the original plus the fix"
     return new, None
 
 
 def parse(text: str) -> list[Any]:
-    """The plain values of every document."""
-    return [_plain(d.data) for d in load_documents(text)]
+    """The plain values of every document up to one that does not parse, then what stopped
+    the parse (its problem, without the position a fix may shift)."""
+    values: list[Any] = []
+    try:
+        values += (_plain(d.data) for d in load_documents(text))
+    except yaml.MarkedYAMLError as error:
+        values.append(ParseStop(str(error.problem)))
+    except (yaml.YAMLError, YamlTooLarge) as error:
+        values.append(ParseStop(str(error)))
+    return values
+
+
+@dataclass(frozen=True)
+class ParseStop:
+    """Where a parse stopped, compared by problem: the documents before it still count."""
+
+    problem: str
 
 
 def _plain(value: Any) -> Any:

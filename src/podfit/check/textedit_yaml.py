@@ -37,17 +37,21 @@ class Splice:
 
 
 def compose(text: str) -> list[yaml.Node]:
-    """Every document's node tree; the pure loader, whose marks are exact string offsets."""
+    """The node tree of every document up to the first one that does not parse (as the
+    checker saw them); the pure loader, whose marks are exact string offsets."""
     loader = yaml.SafeLoader(text)
+    roots: list[yaml.Node] = []
     try:
-        roots: list[yaml.Node] = []
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
                 roots.append(node)
-        return roots
+    except yaml.YAMLError:
+        if not roots:
+            raise
     finally:
         loader.dispose()
+    return roots
 
 
 def _construct(node: yaml.Node) -> Any:
