@@ -18,6 +18,7 @@ COMMANDS = {
     "explain": "podfit.cli.rules:explain",
     "init": "podfit.cli.init:init",
     "profile": "podfit.cli.profile:profile",
+    "recommend": "podfit.cli.recommend:recommend",
     "limits": "podfit.cli.limits:limits",
 }
 
@@ -27,6 +28,7 @@ HELP = {
     "explain": "Print one rule's documentation.",
     "init": "Detect the app and write an optimized image build and deployment.",
     "profile": "Run the app under pod limits, drive load, recommend settings.",
+    "recommend": "Right-size every workload from a cluster's Prometheus history.",
     "limits": "Print the CPU and memory limits this process runs under.",
 }
 
