@@ -10,9 +10,10 @@ import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from podfit.check.documents.dockerfile import parse_dockerfile
-from podfit.check.documents.kubernetes import parse_kubernetes
+from podfit.check.documents.kubernetes import KubeObject, parse_kubernetes
 from podfit.check.documents.python_config import (
     parse_dockerignore,
     parse_gunicorn_config,
@@ -22,7 +23,7 @@ from podfit.check.documents.python_config import (
     parse_shell_script,
 )
 from podfit.check.inputs import kind_of, walk
-from podfit.check.project import Project
+from podfit.check.model import Model, build_model
 from podfit.check.registry import UNUSED_SUPPRESSION, load_rules
 from podfit.check.rule import LoadedRule
 from podfit.check.settings import CheckSettings
@@ -152,19 +153,17 @@ _PARSERS = {
 
 
 def build_project(sources: list[Source], settings: CheckSettings,
-                  contexts: dict[str, frozenset[str]]) -> tuple[Project, list[FileError]]:
-    project = Project(settings, context_entries=contexts)
+                  contexts: dict[str, frozenset[str]]) -> tuple[Model, list[FileError]]:
+    """Parse every source and link the documents into the run's :class:`Model`."""
+    objects: list[KubeObject] = []
     errors: list[FileError] = []
-    targets = {
-        "dockerfile": project.dockerfiles, "gunicorn": project.gunicorn_configs,
-        "shell": project.scripts, "requirements": project.requirements,
-        "pyproject": project.pyprojects, "procfile": project.procfiles,
-    }
+    parsed_by_kind: dict[str, list[Any]] = {kind: [] for kind in _PARSERS}
+    dockerignores: dict[str, Any] = {}
     for source in sources:
         try:
             if source.kind == "yaml":
                 kube_file = parse_kubernetes(source.path, source.text)
-                project.kube_files.append(kube_file)
+                objects.extend(kube_file.objects)
                 errors.extend(kube_file.errors)
                 continue
             parsed = _PARSERS[source.kind](source.path, source.text)
@@ -177,10 +176,16 @@ def build_project(sources: list[Source], settings: CheckSettings,
                                     "please report this; the other files were still checked"))
             continue
         if source.kind == "dockerignore":
-            project.dockerignores[posixpath.dirname(source.path) or "."] = parsed  # type: ignore[assignment]
+            dockerignores[posixpath.dirname(source.path) or "."] = parsed
         else:
-            targets[source.kind].append(parsed)  # type: ignore[attr-defined]
-    return project, errors
+            parsed_by_kind[source.kind].append(parsed)
+    model = build_model(
+        settings, objects=objects, dockerfiles=parsed_by_kind["dockerfile"],
+        gunicorn_configs=parsed_by_kind["gunicorn"], scripts=parsed_by_kind["shell"],
+        requirements=parsed_by_kind["requirements"], pyprojects=parsed_by_kind["pyproject"],
+        procfiles=parsed_by_kind["procfile"], dockerignores=dockerignores,
+        context_entries=contexts)
+    return model, errors
 
 
 def enabled(rule: LoadedRule, settings: CheckSettings, select: tuple[str, ...],
@@ -201,7 +206,7 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     sources, errors, contexts = collect(paths, settings, stdin=stdin, stdin_name=stdin_name)
     if observer:
         observer("read", len(sources))
-    project, parse_errors = build_project(sources, settings, contexts)
+    model, parse_errors = build_project(sources, settings, contexts)
     errors += parse_errors
     rules = load_rules()
     active = [r for r in rules if r.check is not None and enabled(r, settings, select, ignore)]
@@ -211,7 +216,7 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
         try:  # a rule's findings count only when it completes
             findings += [Finding(loaded.rule.code, loaded.rule.name, loaded.rule.severity,
                                  hit.path, hit.line, hit.column, hit.message, hit.fix)
-                         for hit in loaded.check(project)]
+                         for hit in loaded.check(model)]
         except Exception as exc:  # a rule bug must not cost the user the other findings
             errors.append(FileError("<podfit>", f"rule {loaded.rule.code} "
                                     f"({loaded.rule.name}) failed: {type(exc).__name__}: {exc}",
@@ -220,7 +225,7 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
             observer("rule", loaded.rule.code)
     findings = _per_file_ignores(findings, settings)
     suppressions = [s for src in sources for s in comment_suppressions(src.path, src.text)]
-    suppressions += [s for obj in project.objects for s in annotation_suppressions(obj)]
+    suppressions += [s for obj in model.objects for s in annotation_suppressions(obj)]
     findings = _suppress(findings, suppressions)
     unused = next(r for r in rules if r.rule.code == UNUSED_SUPPRESSION)
     if enabled(unused, settings, select, ignore):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from podfit.check.apiversions import API_CHANGES, api_change, schema_version
+from podfit.check.model.apiversions import API_CHANGES, api_change, schema_version
 from podfit.check.fixer import apply_yaml_edits
 from tests.check.helpers import check_files, hits
 

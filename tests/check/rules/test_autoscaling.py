@@ -306,16 +306,19 @@ CORPUS = Path("/work/shared/corpus/k8s")
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared manifest corpus is not here")
 def test_corpus_does_not_crash_resource_autoscaling_and_probe_rules() -> None:
+    import dataclasses
+
     from podfit.check.engine import build_project, collect
     from podfit.check.registry import load_rules
     from podfit.check.settings import CheckSettings
     from podfit.core.policy import CpuLimitPolicy
 
     sources, _, contexts = collect([str(CORPUS)], CheckSettings())
-    project, _ = build_project(sources, CheckSettings(), contexts)
+    model, _ = build_project(sources, CheckSettings(), contexts)
     ours = [r for r in load_rules() if r.rule.code.startswith(("PF2", "PF4", "PF51"))]
     assert len(ours) == 17
     for policy in CpuLimitPolicy:
-        project.settings = CheckSettings(cpu_limit_policy=policy)
-        found = {r.rule.code: sum(1 for _ in r.check(project)) for r in ours if r.check}
+        # the model is frozen: a copy with other settings (the indexes are shared)
+        variant = dataclasses.replace(model, settings=CheckSettings(cpu_limit_policy=policy))
+        found = {r.rule.code: sum(1 for _ in r.check(variant)) for r in ours if r.check}
         assert all(found[code] for code in ("PF201", "PF205", "PF401", "PF510")), found

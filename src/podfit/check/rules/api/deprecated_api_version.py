@@ -70,9 +70,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.apiversions import api_change
-from podfit.check.facts_services import describe, key_line, object_path
-from podfit.check.project import Project
+from podfit.check.model.apiversions import api_change
+from podfit.check.model import Model
+from podfit.check.model.workloads import describe, key_line, object_path
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
 
@@ -81,9 +81,9 @@ RULE = Rule(code="PF902", name="deprecated-api-version", severity=Severity.WARNI
             category=Category.API, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    minor = project.settings.kube_minor
-    for obj in project.objects:
+def check(model: Model) -> Iterator[Hit]:
+    minor = model.settings.kube_minor
+    for obj in model.objects:
         change = api_change(obj.api_version, obj.kind)
         if change is None or minor < change.deprecated or (
                 change.removed is not None and minor >= change.removed):

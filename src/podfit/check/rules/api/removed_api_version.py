@@ -63,9 +63,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.apiversions import api_change
-from podfit.check.facts_services import describe, key_line, object_path
-from podfit.check.project import Project
+from podfit.check.model.apiversions import api_change
+from podfit.check.model import Model
+from podfit.check.model.workloads import describe, key_line, object_path
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
 
@@ -74,9 +74,9 @@ RULE = Rule(code="PF901", name="removed-api-version", severity=Severity.ERROR,
             category=Category.API, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    minor = project.settings.kube_minor
-    for obj in project.objects:
+def check(model: Model) -> Iterator[Hit]:
+    minor = model.settings.kube_minor
+    for obj in model.objects:
         change = api_change(obj.api_version, obj.kind)
         if change is None or change.removed is None or minor < change.removed:
             continue
@@ -88,5 +88,5 @@ def check(project: Project) -> Iterator[Hit]:
         yield Hit(obj.path, key_line(obj.data, "apiVersion", obj.line),
                   f"{describe(obj)} uses the {obj.api_version} {obj.kind} API, which "
                   f"Kubernetes 1.{change.removed} stopped serving (target: "
-                  f"{project.settings.kube_version}); "
+                  f"{model.settings.kube_version}); "
                   f"{change.advice(minor)}", fix=fix)

@@ -70,10 +70,10 @@ import datetime
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podfit.check.apiversions import schema_validator, schema_version
-from podfit.check.documents.kubernetes import KubeObject
-from podfit.check.facts_services import describe
-from podfit.check.project import Project
+from podfit.check.model.apiversions import schema_validator, schema_version
+from podfit.check.model import Model
+from podfit.check.model.documents import KubeObject
+from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import containers
 from podfit.core.models import Severity
@@ -125,10 +125,10 @@ def _json_path(path: list[Any]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path) or "."
 
 
-def check(project: Project) -> Iterator[Hit]:
-    objects = list(project.objects)
+def check(model: Model) -> Iterator[Hit]:
+    objects = list(model.objects)
     try:
-        version = schema_version(project.settings.kube_minor)
+        version = schema_version(model.settings.kube_minor)
     except ImportError:
         if objects:
             yield Hit(objects[0].path, 1, "schema validation needs the 'schemas' extra: "

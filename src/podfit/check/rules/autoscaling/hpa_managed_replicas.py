@@ -63,8 +63,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_workloads import SCALABLE_KINDS, hpa_index, key_line, near
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import SCALABLE_KINDS, key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -73,14 +73,13 @@ RULE = Rule(code="PF403", name="hpa-managed-replicas", severity=Severity.WARNING
             category=Category.AUTOSCALING)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    hpas = hpa_index(project)
-    for obj in project.objects:
+def check(model: Model) -> Iterator[Hit]:
+    for obj in model.objects:
         spec = obj.data.get("spec")
         if obj.kind not in SCALABLE_KINDS or not isinstance(spec, Mapping) or (
                 spec.get("replicas") is None):
             continue
-        managing = near(project, hpas.get((obj.kind, obj.name), ()), obj)
+        managing = model.links.hpas_for(obj)
         if not managing:
             continue
         yield Hit(obj.path, key_line(spec, "replicas", obj.line),

@@ -37,8 +37,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_workloads import key_line, min_replicas
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.links import min_replicas
+from podfit.check.model.workloads import key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -47,8 +48,8 @@ RULE = Rule(code="PF405", name="hpa-max-not-above-min", severity=Severity.WARNIN
             category=Category.AUTOSCALING)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for hpa in project.objects_of("HorizontalPodAutoscaler"):
+def check(model: Model) -> Iterator[Hit]:
+    for hpa in model.objects_of("HorizontalPodAutoscaler"):
         spec = hpa.data.get("spec")
         if not isinstance(spec, Mapping):
             continue

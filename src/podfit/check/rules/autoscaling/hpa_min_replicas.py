@@ -39,8 +39,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_workloads import doc_path, key_line
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import doc_path, key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
 
@@ -49,8 +49,8 @@ RULE = Rule(code="PF404", name="hpa-single-replica", severity=Severity.WARNING,
             category=Category.AUTOSCALING, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for hpa in project.objects_of("HorizontalPodAutoscaler"):
+def check(model: Model) -> Iterator[Hit]:
+    for hpa in model.objects_of("HorizontalPodAutoscaler"):
         spec = hpa.data.get("spec")
         if not isinstance(spec, Mapping):
             continue

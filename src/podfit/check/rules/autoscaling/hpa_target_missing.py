@@ -64,9 +64,9 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
-from podfit.check.documents.kubernetes import KubeObject
-from podfit.check.facts_workloads import key_line
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import KubeObject
+from podfit.check.model.workloads import key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
@@ -76,16 +76,18 @@ RULE = Rule(code="PF402", name="hpa-target-missing", severity=Severity.ERROR,
             category=Category.AUTOSCALING)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    by_kind: dict[str, list[KubeObject]] = defaultdict(list)
-    for obj in project.objects:
-        by_kind[obj.kind].append(obj)
-    for hpa in project.objects_of("HorizontalPodAutoscaler"):
+def check(model: Model) -> Iterator[Hit]:
+    # (unit, kind) -> objects: an HPA only sees its own unit (see podfit.check.model.scope)
+    by_kind: dict[tuple[tuple[str, ...], str], list[KubeObject]] = defaultdict(list)
+    for obj in model.objects:
+        by_kind[(model.scope.unit(obj.path), obj.kind)].append(obj)
+    for hpa in model.objects_of("HorizontalPodAutoscaler"):
         ref = dig(hpa.data, "spec", "scaleTargetRef")
         if not isinstance(ref, Mapping) or not ref.get("kind") or not ref.get("name"):
             continue
         kind, name = str(ref["kind"]), str(ref["name"])
-        present = [o for o in by_kind.get(kind, ()) if project.same_namespace(o, hpa)]
+        present = [o for o in by_kind.get((model.scope.unit(hpa.path), kind), ())
+                   if model.related(o, hpa)]
         if not present or any(o.name == name for o in present):
             continue
         names = sorted({o.name for o in present})

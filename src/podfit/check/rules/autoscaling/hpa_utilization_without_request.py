@@ -78,16 +78,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podfit.check.documents.kubernetes import KubeObject
-from podfit.check.facts_workloads import (
-    LimitRangeDefaults,
-    by_name,
-    has_request,
-    hpa_target_of,
-    key_line,
-    pods_of,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import KubeObject
+from podfit.check.model.workloads import has_request, key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import containers, dig
 from podfit.core.models import Severity
@@ -97,15 +90,13 @@ RULE = Rule(code="PF401", name="hpa-utilization-without-request", severity=Sever
             category=Category.AUTOSCALING)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    workloads = by_name(pods_of(project))
-    defaults = LimitRangeDefaults(project)
-    for hpa in project.objects_of("HorizontalPodAutoscaler"):
-        target = hpa_target_of(project, hpa, workloads)
+def check(model: Model) -> Iterator[Hit]:
+    for hpa in model.objects_of("HorizontalPodAutoscaler"):
+        target = model.links.hpa_target(hpa)
         if target is None:
             continue
         for resource, container_name, line, how in utilization_metrics(hpa):
-            if defaults.provides(target, "requests", resource):
+            if model.links.provides(target, "requests", resource):
                 continue
             refs = list(containers(target.data))
             if container_name is not None:

@@ -80,11 +80,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 
-from podfit.check.documents.kubernetes import KubeObject
-from podfit.check.facts_workloads import hpa_index, key_line, near, pods_of, replica_floor
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import KubeObject
+from podfit.check.model.links import replica_floor
+from podfit.check.model.workloads import key_line
 from podfit.check.rule import Category, Hit, Rule
-from podfit.core.kube import pod_template_labels, selector_matches
 from podfit.core.models import Severity
 
 RULE = Rule(code="PF407", name="pdb-blocks-drain", severity=Severity.WARNING,
@@ -94,10 +94,8 @@ RULE = Rule(code="PF407", name="pdb-blocks-drain", severity=Severity.WARNING,
 _ADVICE = "use maxUnavailable: 1 so drains proceed one pod at a time"
 
 
-def check(project: Project) -> Iterator[Hit]:
-    pods = pods_of(project)
-    hpas = hpa_index(project)
-    for pdb in project.objects_of("PodDisruptionBudget"):
+def check(model: Model) -> Iterator[Hit]:
+    for pdb in model.objects_of("PodDisruptionBudget"):
         spec = pdb.data.get("spec")
         if not isinstance(spec, Mapping):
             continue
@@ -116,7 +114,7 @@ def check(project: Project) -> Iterator[Hit]:
             yield Hit(pdb.path, line, f"{pdb.ref} has minAvailable: 100%: no pod it covers may "
                       f"ever be evicted, so node drains and upgrades hang; {_ADVICE}")
             continue
-        floor = _floor(project, pdb, pods, hpas)
+        floor = _floor(model, pdb)
         if floor is None:
             continue
         total, why = floor
@@ -128,17 +126,14 @@ def check(project: Project) -> Iterator[Hit]:
                       f"and node drains hang; {_ADVICE}, or raise the replica floor")
 
 
-def _floor(project: Project, pdb: KubeObject, pods: list[KubeObject],
-           hpas: Mapping[tuple[str, str], list[KubeObject]]) -> tuple[int, str] | None:
+def _floor(model: Model, pdb: KubeObject) -> tuple[int, str] | None:
     """Fewest pods the PDB's selector can cover, and why; None when unknown."""
-    selector = pdb.data.get("spec", {}).get("selector")
-    selected = [o for o in near(project, pods, pdb)
-                if selector_matches(selector, pod_template_labels(o.data))]
+    selected = model.links.pdb_selected(pdb)
     if not selected:
         return None
     total, reasons = 0, []
     for obj in selected:
-        floor = replica_floor(obj, near(project, hpas.get((obj.kind, obj.name), ()), obj))
+        floor = replica_floor(obj, model.links.hpas_for(obj))
         if floor is None:
             return None
         total += floor[0]

@@ -59,10 +59,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_workloads import key_line, near, pods_of
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import key_line
 from podfit.check.rule import Category, Hit, Rule
-from podfit.core.kube import pod_template_labels, selector_matches
 from podfit.core.models import Severity
 
 RULE = Rule(code="PF406", name="pdb-selects-no-pods", severity=Severity.WARNING,
@@ -70,9 +69,8 @@ RULE = Rule(code="PF406", name="pdb-selects-no-pods", severity=Severity.WARNING,
             category=Category.AUTOSCALING)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    pods = pods_of(project)
-    for pdb in project.objects_of("PodDisruptionBudget"):
+def check(model: Model) -> Iterator[Hit]:
+    for pdb in model.objects_of("PodDisruptionBudget"):
         spec = pdb.data.get("spec")
         if not isinstance(spec, Mapping):
             continue
@@ -80,10 +78,10 @@ def check(project: Project) -> Iterator[Hit]:
         if isinstance(selector, Mapping) and not (selector.get("matchLabels") or
                                                   selector.get("matchExpressions")):
             continue  # empty selector: every pod in the namespace
-        candidates = near(project, pods, pdb)
+        candidates = model.links.pods_near(pdb)
         if not candidates:
             continue
-        if any(selector_matches(selector, pod_template_labels(o.data)) for o in candidates):
+        if model.links.pdb_selected(pdb):
             continue
         line = key_line(spec, "selector", key_line(pdb.data, "spec", pdb.line))
         what = "has no selector" if selector is None else f"selects {_show(selector)}"

@@ -66,16 +66,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from podfit.check.facts import resources
-from podfit.check.facts_servers import (
-    PYTHON_KINDS,
-    app_packages,
-    container_name,
-    process_count,
-    servers,
-    yaml_path,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import app_packages, process_count, servers
+from podfit.check.model.servers import PYTHON_KINDS
+from podfit.check.model.workloads import container_name, resources, yaml_path
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
 from podfit.core.units import format_cpu
@@ -89,14 +83,14 @@ NUMERIC = frozenset({"numpy", "scipy", "pandas", "scikit-learn", "sklearn", "tor
 _VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload, server in servers(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload, server in servers(model):
         if server.command.kind not in PYTHON_KINDS or "envFrom" in workload.container:
             continue
         limit = resources(workload.container).cpu_limit
         if limit is None or limit <= 0 or any(server.env.get(v) for v in _VARIABLES):
             continue
-        packages = sorted(app_packages(project, server.dockerfile, NUMERIC))
+        packages = sorted(app_packages(model, server.dockerfile, NUMERIC))
         if not packages:
             continue
         counted = process_count(server)

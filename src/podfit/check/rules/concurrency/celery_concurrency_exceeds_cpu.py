@@ -54,9 +54,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from podfit.check.facts import cpu_allowance, resources
-from podfit.check.facts_servers import container_name, is_prefork, option_origin, servers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import is_prefork, option_origin, servers
+from podfit.check.model.workloads import container_name, cpu_allowance, resources
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 from podfit.core.policy import max_workers_for_cpu
@@ -72,8 +72,8 @@ def _autoscale_max(value: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload, server in servers(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload, server in servers(model):
         command = server.command
         if command.kind != "celery" or command.subcommand != "worker" or not is_prefork(server):
             continue

@@ -55,15 +55,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts import cpu_allowance
-from podfit.check.facts_servers import (
-    append_argument_fix,
-    commands,
-    container_name,
-    is_prefork,
-    short,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import append_argument_fix, commands, is_prefork
+from podfit.check.model.servers import short
+from podfit.check.model.workloads import container_name, cpu_allowance
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import FixSafety, Severity
 from podfit.core.units import format_cpu
@@ -75,8 +70,8 @@ RULE = Rule(code="PF303", name="celery-concurrency-unset", severity=Severity.WAR
 _ENV = ("CELERY_WORKER_CONCURRENCY", "CELERYD_CONCURRENCY")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for server, workload in commands(project):
+def check(model: Model) -> Iterator[Hit]:
+    for server, workload in commands(model):
         command = server.command
         if command.kind != "celery" or command.subcommand != "worker" or not is_prefork(server):
             continue

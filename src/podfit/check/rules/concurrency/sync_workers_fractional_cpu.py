@@ -55,9 +55,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts import resources
-from podfit.check.facts_servers import container_name, option_origin, servers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import option_origin, servers
+from podfit.check.model.workloads import container_name, resources
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 from podfit.core.units import format_cpu
@@ -69,8 +69,8 @@ RULE = Rule(code="PF305", name="sync-workers-fractional-cpu", severity=Severity.
 _SYNC = {"sync", "gunicorn.workers.sync.SyncWorker", "gunicorn.workers.SyncWorker"}
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload, server in servers(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload, server in servers(model):
         if server.command.kind != "gunicorn":
             continue
         worker_class = server.options.get("worker_class", "sync").strip("'\"")

@@ -55,16 +55,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from podfit.check.facts import cpu_allowance, resources
-from podfit.check.facts_servers import (
-    WEB_KINDS,
-    container_name,
-    display,
-    option_origin,
-    servers,
-    uses_podfit_runtime,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import option_origin, servers
+from podfit.check.model.servers import WEB_KINDS, display, uses_podfit_runtime
+from podfit.check.model.workloads import container_name, cpu_allowance, resources
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 from podfit.core.policy import max_workers_for_cpu
@@ -75,8 +69,8 @@ RULE = Rule(code="PF301", name="workers-exceed-cpu", severity=Severity.WARNING,
             category=Category.CONCURRENCY)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload, server in servers(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload, server in servers(model):
         if server.command.kind not in WEB_KINDS or uses_podfit_runtime(server):
             continue
         workers = server.int_option("workers")

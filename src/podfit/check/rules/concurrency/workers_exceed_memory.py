@@ -54,16 +54,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts import resources
-from podfit.check.facts_servers import (
-    container_name,
-    display,
-    option_origin,
-    process_count,
-    servers,
-    uses_podfit_runtime,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import option_origin, process_count, servers
+from podfit.check.model.servers import display, uses_podfit_runtime
+from podfit.check.model.workloads import container_name, resources
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 from podfit.core.policy import DEFAULT_WORKER_MEMORY_BYTES
@@ -77,12 +71,12 @@ _EXTRA = {"gunicorn": "master", "hypercorn": "parent", "uvicorn": "supervisor",
           "fastapi-run": "supervisor", "celery": "main process"}
 
 
-def check(project: Project) -> Iterator[Hit]:
+def check(model: Model) -> Iterator[Hit]:
     try:
-        per_worker = parse_memory(project.settings.worker_memory)
+        per_worker = parse_memory(model.settings.worker_memory)
     except ValueError:
         per_worker = DEFAULT_WORKER_MEMORY_BYTES
-    for workload, server in servers(project):
+    for workload, server in servers(model):
         counted = process_count(server)
         limit = resources(workload.container).memory_limit
         if counted is None or limit is None or limit <= 0 or uses_podfit_runtime(server):

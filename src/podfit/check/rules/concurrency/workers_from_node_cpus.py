@@ -34,18 +34,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts import cpu_allowance
-from podfit.check.facts_servers import (
-    WEB_KINDS,
-    commands,
-    config_cpu_formula,
-    container_name,
-    display,
-    option_origin,
-    reads_node_cpus,
-    short,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import commands, config_cpu_formula, option_origin
+from podfit.check.model.servers import WEB_KINDS, display, reads_node_cpus, short
+from podfit.check.model.workloads import container_name, cpu_allowance
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 from podfit.core.policy import max_workers_for_cpu
@@ -59,10 +51,10 @@ _ADVICE = ("on a 64-core node `2 * cpu_count() + 1` is 129 workers, whatever the
            "size workers from the pod's CPU (2 × cores + 1) or use podfit.runtime.gunicorn_conf")
 
 
-def check(project: Project) -> Iterator[Hit]:
+def check(model: Model) -> Iterator[Hit]:
     seen: set[tuple[str, int]] = set()
     used_configs: set[str] = set()
-    for server, workload in commands(project):
+    for server, workload in commands(model):
         config = server.config
         if config is not None:
             used_configs.add(config.path)
@@ -94,7 +86,7 @@ def check(project: Project) -> Iterator[Hit]:
         yield Hit(origin.path, origin.line,
                   f"{where}{display(kind)} {key} `{server.options[key]}` ({origin.text}) "
                   f"counts the node's CPUs, not the pod's{pod}; {_ADVICE}")
-    for config in project.gunicorn_configs:
+    for config in model.gunicorn_configs:
         formula = config_cpu_formula(config)
         if config.path in used_configs or formula is None:
             continue

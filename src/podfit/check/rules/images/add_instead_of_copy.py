@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.project import Project
+from podfit.check.model import Model
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
 
@@ -46,9 +46,9 @@ _ADD_ONLY = ("--checksum", "--keep-git-dir", "--unpack")
 _KEYWORD = re.compile(r"^\s*add\b", re.I)
 
 
-def check(project: Project) -> Iterator[Hit]:
+def check(model: Model) -> Iterator[Hit]:
     lines_of: dict[str, list[str]] = {}
-    for doc in project.dockerfiles:
+    for doc in model.dockerfiles:
         for ins in doc.instructions:
             if ins.cmd != "ADD" or len(ins.args) < 2:
                 continue

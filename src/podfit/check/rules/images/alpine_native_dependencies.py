@@ -41,14 +41,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_images import (
-    COMPILERS,
-    MUSL_BUILDS,
-    os_packages,
-    stage_commands,
-    stage_python_dependencies,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.images import COMPILERS, stage_commands
+from podfit.check.model.installs import MUSL_BUILDS, os_packages, stage_python_dependencies
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -57,13 +52,13 @@ RULE = Rule(code="PF103", name="alpine-native-dependencies", severity=Severity.W
             category=Category.IMAGES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         for stage in doc.stages:
             image = doc.base_image(stage)
             if "alpine" not in image.rsplit("/", 1)[-1]:
                 continue
-            deps = stage_python_dependencies(project, doc, stage)
+            deps = stage_python_dependencies(model, doc, stage)
             if deps is None:
                 continue  # installs no Python packages
             compilers = sorted({p.split("=")[0] for c in stage_commands(stage) if c.head == "apk"

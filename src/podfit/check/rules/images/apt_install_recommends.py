@@ -31,8 +31,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.facts_images import commands, image_stages, line_column, subcommand_args
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.images import commands, image_stages, line_column
+from podfit.check.model.installs import subcommand_args
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
 
@@ -45,8 +46,8 @@ _OFF = ("--no-install-recommends", "APT::Install-Recommends=false", "APT::Instal
         "APT::Install-Recommends=\"false\"")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         for stage in image_stages(doc):
             for ins in stage.instructions:
                 installs = [args for cmd in commands(ins)

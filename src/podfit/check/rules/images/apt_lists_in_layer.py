@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_images import cache_targets, commands, image_stages, subcommand_args
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.images import cache_targets, commands, image_stages
+from podfit.check.model.installs import subcommand_args
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -40,8 +41,8 @@ RULE = Rule(code="PF109", name="apt-lists-in-layer", severity=Severity.WARNING,
             category=Category.IMAGES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         for stage in image_stages(doc):
             for ins in stage.instructions:
                 cmds = commands(ins)

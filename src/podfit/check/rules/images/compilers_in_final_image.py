@@ -40,15 +40,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.facts_images import (
-    COMPILERS,
-    apk_virtual,
-    commands,
-    image_stages,
-    os_packages,
-    os_removals,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.images import COMPILERS, commands, image_stages
+from podfit.check.model.installs import apk_virtual, os_packages, os_removals
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -61,8 +55,8 @@ _DEV = re.compile(r"^[a-z0-9][a-z0-9.+-]*-(dev|devel)$")
 _NOT_BUILD = frozenset({"udev", "tzdata-dev"})
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         for stage in image_stages(doc):
             for ins in stage.instructions:
                 found: dict[str, str | None] = {}  # package -> apk virtual group

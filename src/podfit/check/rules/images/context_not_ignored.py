@@ -40,7 +40,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from podfit.check.project import Project
+from podfit.check.model import Model
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -52,16 +52,16 @@ RULE = Rule(code="PF113", name="context-not-ignored", severity=Severity.WARNING,
 HEAVY = (".git", ".venv", "venv", "__pycache__", "node_modules", ".env")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         directory = posixpath.dirname(doc.path) or "."
-        entries = project.context_entries.get(directory)
+        entries = model.context_entries.get(directory)
         if not entries:
             continue
         present = [name for name in HEAVY if name in entries]
         if not present:
             continue
-        ignore = project.dockerignores.get(directory)
+        ignore = model.dockerignores.get(directory)
         name = posixpath.basename(doc.path)
         if ignore is None:
             if ".dockerignore" in entries or f"{name}.dockerignore" in entries:

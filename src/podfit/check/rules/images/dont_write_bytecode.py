@@ -35,9 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.documents.dockerfile import env_pairs
-from podfit.check.facts_images import image_stages, runs_compileall, stage_commands, unquote
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import env_pairs
+from podfit.check.model.images import image_stages, runs_compileall, stage_commands, unquote
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
 
@@ -48,8 +48,8 @@ RULE = Rule(code="PF115", name="dont-write-bytecode-in-image", severity=Severity
 NAME = "PYTHONDONTWRITEBYTECODE"
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         chain = image_stages(doc)
         setting = None
         for stage in chain:

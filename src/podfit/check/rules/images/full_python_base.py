@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_images import base_is_python_full, image_stages
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.images import base_is_python_full, image_stages
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -59,8 +59,8 @@ def slim_variant(image: str) -> str:
     return f"{name}:{version}-slim{dash}{distro}"
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         chain = image_stages(doc)
         if not chain:
             continue

@@ -33,9 +33,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.documents.dockerfile import Instruction
-from podfit.check.facts_images import image_stages
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import Instruction
+from podfit.check.model.images import image_stages
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -47,8 +47,8 @@ RULE = Rule(code="PF110", name="mergeable-run-layers", severity=Severity.INFO,
 MIN_RUNS = 3
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         for stage in image_stages(doc):
             run: list[Instruction] = []
             for ins in (*stage.instructions, None):

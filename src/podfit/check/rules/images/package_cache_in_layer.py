@@ -36,19 +36,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.documents.dockerfile import DockerfileDoc, Instruction
-from podfit.check.facts_images import (
+from podfit.check.model import Model
+from podfit.check.model.documents import DockerfileDoc, Instruction
+from podfit.check.model.images import (
     Command,
     build_env,
     cache_targets,
     commands,
     image_stages,
     line_column,
-    pip_install_args,
-    subcommand_args,
     truthy,
 )
-from podfit.check.project import Project
+from podfit.check.model.installs import pip_install_args, subcommand_args
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
 
@@ -72,8 +71,8 @@ def _installer(cmd: Command) -> tuple[str, list[str]] | None:
     return None
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         for stage in image_stages(doc):
             env = build_env(doc, stage)
             for ins in stage.instructions:

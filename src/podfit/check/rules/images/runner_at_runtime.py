@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.project import Project
+from podfit.check.model import Model
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 from podfit.core.servers import parse_server_command, split_shell
@@ -58,13 +58,13 @@ _VALUE_OPTIONS = frozenset({"--from", "--with", "--python", "-p", "--project", "
 _RUNNERS = ("uv run", "poetry run", "pipenv run", "pdm run", "hatch run", "rye run")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
-        argv, instruction = project.image_command(doc)
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
+        argv, instruction = model.image_command(doc)
         if not argv or instruction is None:
             continue
         path, line = doc.path, instruction.line
-        script = project.script(argv[0])
+        script = model.script(argv[0], doc.path)
         if script is not None and script.last_command is not None:
             # an entrypoint script: judge the command it ends with
             line, text = script.last_command

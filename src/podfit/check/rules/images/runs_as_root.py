@@ -35,8 +35,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_images import image_stages
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.images import image_stages
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -47,8 +47,8 @@ RULE = Rule(code="PF114", name="image-runs-as-root", severity=Severity.WARNING,
 _NON_ROOT_BASES = ("nonroot", "cgr.dev/chainguard/")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         chain = image_stages(doc)
         if not chain:
             continue

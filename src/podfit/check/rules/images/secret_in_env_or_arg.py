@@ -43,9 +43,9 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from podfit.check.documents.dockerfile import env_pairs
-from podfit.check.facts_images import unquote
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import env_pairs
+from podfit.check.model.images import unquote
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -92,8 +92,8 @@ def _names_secret(words: list[str]) -> bool:
         pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         args = {a.partition("=")[0] for i in doc.instructions if i.cmd == "ARG" for a in i.args}
         for ins in doc.instructions:
             if ins.cmd == "ENV":

@@ -38,9 +38,10 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from podfit.check.documents.dockerfile import Instruction
-from podfit.check.facts_images import commands, pip_install_args, requirement_files
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import Instruction
+from podfit.check.model.images import commands
+from podfit.check.model.installs import pip_install_args, requirement_files
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -90,8 +91,8 @@ def _installs_dependencies(ins: Instruction) -> bool:
     return False
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         for stage in doc.stages:
             copied: tuple[Instruction, str] | None = None
             for ins in stage.instructions:

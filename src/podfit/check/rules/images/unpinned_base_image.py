@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.project import Project
+from podfit.check.model import Model
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -38,8 +38,8 @@ RULE = Rule(code="PF101", name="unpinned-base-image", severity=Severity.WARNING,
 _FLOATING = re.compile(r"^(latest|\d+|stable|slim|alpine|bookworm|bullseye)$")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         aliases = {s.alias for s in doc.stages if s.alias}
         for stage in doc.stages:
             image = doc.resolve(stage.image)

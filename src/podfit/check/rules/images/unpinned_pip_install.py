@@ -32,14 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_images import (
-    build_env,
-    commands,
-    pip_install_args,
-    requirement_specs,
-    spec_name,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.images import build_env, commands
+from podfit.check.model.installs import pip_install_args, requirement_specs, spec_name
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -56,8 +51,8 @@ def _pinned(spec: str) -> bool:
     return any(op in spec for op in ("=", "<", ">", "@"))
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         for stage in doc.stages:
             env = build_env(doc, stage)
             for ins in stage.instructions:

@@ -44,19 +44,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.facts_images import (
+from podfit.check.model import Model
+from podfit.check.model.images import (
     Command,
     build_env,
     copied_from,
     image_stages,
     line_column,
-    pip_install_args,
     runs_compileall,
     stage_commands,
-    subcommand_args,
     truthy,
 )
-from podfit.check.project import Project
+from podfit.check.model.installs import pip_install_args, subcommand_args
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
 
@@ -67,8 +66,8 @@ RULE = Rule(code="PF116", name="dependencies-without-bytecode", severity=Severit
 _WHERE = re.compile(r"\buv\s+(pip\s+install|sync)\b")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         chain = image_stages(doc)
         for stage in [*copied_from(doc, chain), *chain]:
             env = build_env(doc, stage)

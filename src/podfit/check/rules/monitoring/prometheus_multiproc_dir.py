@@ -62,22 +62,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_servers import (
+from podfit.check.model import Model
+from podfit.check.model.processes import app_packages, env_origin, process_count, servers
+from podfit.check.model.servers import (
     WEB_KINDS,
-    Routing,
-    app_packages,
-    container_name,
+    EffectiveServer,
     display,
-    env_origin,
+    reads_node_cpus,
+    uses_podfit_runtime,
+)
+from podfit.check.model.workloads import (
+    Workload,
+    container_name,
     on_scratch_volume,
     pod_spec_yaml_path,
-    process_count,
-    reads_node_cpus,
-    servers,
-    uses_podfit_runtime,
     yaml_path,
 )
-from podfit.check.project import EffectiveServer, Project, Workload
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig, pod_template_labels, selector_matches
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
@@ -99,7 +99,7 @@ def _workers(server: EffectiveServer) -> int | None:
     return counted[0] if counted else 1
 
 
-def _scraped(project: Project, routing: Routing, workload: Workload, server: EffectiveServer,
+def _scraped(model: Model, workload: Workload, server: EffectiveServer,
              monitors: list[tuple[str, Mapping[str, object]]]) -> str | None:
     obj = workload.obj
     labels = pod_template_labels(obj.data)
@@ -108,7 +108,7 @@ def _scraped(project: Project, routing: Routing, workload: Workload, server: Eff
     if isinstance(annotations, Mapping) and str(annotations.get(
             "prometheus.io/scrape", "")).lower() == "true":
         return "the pods' prometheus.io/scrape annotation"
-    services = routing.services_for(project, obj)
+    services = model.links.services_for(obj)
     for service in services:
         if str(service.annotations.get("prometheus.io/scrape", "")).lower() == "true":
             return f"prometheus.io/scrape on Service/{service.name}"
@@ -118,15 +118,16 @@ def _scraped(project: Project, routing: Routing, workload: Workload, server: Eff
         if kind == "ServiceMonitor" and any(selector_matches(selector, dig(
                 s.data, "metadata", "labels") or {}) for s in services):
             return "a ServiceMonitor"
-    found = app_packages(project, server.dockerfile, EXPORTERS)
+    found = app_packages(model, server.dockerfile, EXPORTERS)
     return f"{sorted(found)[0]} in the app's requirements" if found else None
 
 
-def check(project: Project) -> Iterator[Hit]:
-    routing = Routing.of(project)
-    monitors = [(m.kind, dig(m.data, "spec", "selector"))
-                for m in project.objects_of("ServiceMonitor", "PodMonitor")]
-    for workload, server in servers(project):
+def check(model: Model) -> Iterator[Hit]:
+    monitors: dict[tuple[str, ...], list[tuple[str, Mapping[str, object]]]] = {}
+    for m in model.objects_of("ServiceMonitor", "PodMonitor"):  # by unit: see model.scope
+        monitors.setdefault(model.scope.unit(m.path), []).append(
+            (m.kind, dig(m.data, "spec", "selector")))
+    for workload, server in servers(model):
         if server.command.kind not in WEB_KINDS or uses_podfit_runtime(server):
             continue
         workers = _workers(server)
@@ -136,7 +137,8 @@ def check(project: Project) -> Iterator[Hit]:
             "prometheus_multiproc_dir")
         if path and on_scratch_volume(workload, path):
             continue
-        why = _scraped(project, routing, workload, server, monitors)
+        why = _scraped(model, workload, server,
+                       monitors.get(model.scope.unit(workload.obj.path), []))
         if why is None:
             continue
         name = container_name(workload)

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_servers import container_name, yaml_path
-from podfit.check.project import EffectiveServer, Project, Workload
+from podfit.check.model import Model
+from podfit.check.model.servers import EffectiveServer
+from podfit.check.model.workloads import Workload, container_name, yaml_path
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit, YamlEdit
 
@@ -62,10 +63,10 @@ def _set_in_container(workload: Workload, server: EffectiveServer) -> bool:
     return False
 
 
-def check(project: Project) -> Iterator[Hit]:
+def check(model: Model) -> Iterator[Hit]:
     covered: dict[str, bool] = {}  # Dockerfile -> every container running it sets the variable
-    for workload in project.workloads():
-        server = project.server_for(workload)
+    for workload in model.workloads():
+        server = model.server_for(workload)
         if server is None or server.command.kind == "other":
             continue  # only containers known to run Python
         done = _set_in_container(workload, server) or _flag_u(server)
@@ -82,11 +83,11 @@ def check(project: Project) -> Iterator[Hit]:
         yield Hit(workload.obj.path, workload.line_of("env", "image"),
                   f"container '{container_name(workload)}' runs {server.command.kind} "
                   "without PYTHONUNBUFFERED=1", fix=fix)
-    for doc in project.dockerfiles:
+    for doc in model.dockerfiles:
         stage = doc.final_stage
         if stage is None or covered.get(doc.path) is True:
             continue
-        server = project.server_for_dockerfile(doc)
+        server = model.server_for_dockerfile(doc)
         is_python = "python" in doc.base_image(stage).lower()
         if not (is_python or (server and server.command.kind != "other")) or _flag_u(server):
             continue

@@ -67,9 +67,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from podfit.check.facts import probe, probe_timing, serving_workloads
-from podfit.check.facts_workloads import describe_handler, doc_path, resolved_handler
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.probes import describe_handler, probe, probe_timing, resolved_handler
+from podfit.check.model.workloads import doc_path, serving_workloads
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
 
@@ -79,8 +79,8 @@ RULE = Rule(code="PF511", name="liveness-same-as-readiness", severity=Severity.W
             category=Category.SHUTDOWN_PROBES, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload in serving_workloads(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload in serving_workloads(model):
         container = workload.container
         liveness, readiness = probe(container, "liveness"), probe(container, "readiness")
         if liveness is None or readiness is None:

@@ -59,9 +59,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts import probe, serving_workloads
-from podfit.check.facts_workloads import doc_path, key_line, runs_python
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.probes import probe
+from podfit.check.model.processes import runs_python
+from podfit.check.model.workloads import doc_path, key_line, serving_workloads
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
 
@@ -72,15 +73,15 @@ RULE = Rule(code="PF512", name="liveness-timeout-too-short", severity=Severity.W
 TIMEOUT = 3
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload in serving_workloads(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload in serving_workloads(model):
         liveness = probe(workload.container, "liveness")
         if liveness is None:
             continue
         written = liveness.get("timeoutSeconds")
         if written is not None and (not isinstance(written, int) or written > 1):
             continue
-        if runs_python(project, workload) is False:
+        if runs_python(model, workload) is False:
             continue
         safety = FixSafety.SAFE if written is None else FixSafety.UNSAFE
         fix = Fix(f"set the liveness timeoutSeconds to {TIMEOUT}", safety, yaml_edits=(

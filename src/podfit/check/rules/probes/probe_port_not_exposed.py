@@ -59,9 +59,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts import container_ports, port_matches, probe, serving_workloads
-from podfit.check.facts_workloads import key_line
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.probes import probe
+from podfit.check.model.workloads import container_ports, key_line, port_matches, serving_workloads
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -70,8 +70,8 @@ RULE = Rule(code="PF514", name="probe-port-not-exposed", severity=Severity.WARNI
             category=Category.SHUTDOWN_PROBES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload in serving_workloads(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload in serving_workloads(model):
         ports = container_ports(workload.container)
         if any(p.number is None for p in ports):
             continue  # a templated or invalid containerPort: nothing to compare with

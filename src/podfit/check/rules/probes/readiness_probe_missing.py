@@ -55,11 +55,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts import container_ports, probe
-from podfit.check.facts_workloads import is_sidecar, service_index
-from podfit.check.project import Project, Workload
+from podfit.check.model import Model
+from podfit.check.model.probes import probe
+from podfit.check.model.workloads import container_ports, is_sidecar
 from podfit.check.rule import Category, Hit, Rule
-from podfit.core.kube import SERVING_KINDS, containers, pod_template_labels
+from podfit.core.kube import SERVING_KINDS, containers
 from podfit.core.models import Severity
 
 RULE = Rule(code="PF510", name="readiness-probe-missing", severity=Severity.WARNING,
@@ -67,15 +67,14 @@ RULE = Rule(code="PF510", name="readiness-probe-missing", severity=Severity.WARN
             category=Category.SHUTDOWN_PROBES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    services = service_index(project)
-    for obj in project.objects:
+def check(model: Model) -> Iterator[Hit]:
+    for obj in model.objects:
         if obj.kind not in SERVING_KINDS:
             continue
         refs = list(containers(obj.data))
         if not refs or all(probe(r.container, "readiness") for r in refs):
             continue
-        targeted = services.matching(pod_template_labels(obj.data), obj)
+        targeted = model.links.services_for(obj)
         any_ports = any(container_ports(r.container) for r in refs)
         for ref in refs:
             if probe(ref.container, "readiness") is not None or (
@@ -88,7 +87,7 @@ def check(project: Project) -> Iterator[Hit]:
                 why = f"{targeted[0].ref} sends it traffic"
             else:
                 continue
-            yield Hit(obj.path, Workload(obj, ref).line_of(),
+            yield Hit(obj.path, int(getattr(ref.container, "line", obj.line)),
                       f"{obj.ref} container '{ref.name}' has no readinessProbe although {why}: "
                       "it receives requests as soon as its process starts (while the app "
                       "still imports and connects) and while it is overloaded or draining; add "

@@ -69,9 +69,10 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podfit.check.facts import probe, probe_timing, serving_workloads
-from podfit.check.facts_workloads import doc_path, heavy_start, plain, runs_python
-from podfit.check.project import Project, Workload
+from podfit.check.model import Model
+from podfit.check.model.probes import probe, probe_timing
+from podfit.check.model.processes import heavy_start, runs_python
+from podfit.check.model.workloads import Workload, doc_path, plain, serving_workloads
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
 
@@ -84,17 +85,17 @@ THRESHOLD, SLOW_THRESHOLD = 30, 60
 _HANDLERS = ("httpGet", "tcpSocket", "grpc", "exec")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload in serving_workloads(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload in serving_workloads(model):
         liveness = probe(workload.container, "liveness")
         if liveness is None or probe(workload.container, "startup") is not None:
             continue
         timing = probe_timing(liveness)
         budget = timing["initialDelaySeconds"] + timing["failureThreshold"] * timing[
             "periodSeconds"]
-        if budget >= SLOW_THRESHOLD or runs_python(project, workload) is False:
+        if budget >= SLOW_THRESHOLD or runs_python(model, workload) is False:
             continue
-        slow = heavy_start(project, workload)
+        slow = heavy_start(model, workload)
         threshold = SLOW_THRESHOLD if slow else THRESHOLD
         if budget >= threshold:
             continue

@@ -75,9 +75,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from podfit.check.facts import resources
-from podfit.check.facts_workloads import LimitRangeDefaults, doc_path, key_line, running_containers
-from podfit.check.project import Project, Workload
+from podfit.check.model import Model
+from podfit.check.model.workloads import Workload, doc_path, key_line, resources, running_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
@@ -89,11 +88,10 @@ RULE = Rule(code="PF205", name="cpu-limit-policy", severity=Severity.INFO,
             category=Category.RESOURCES, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    policy = project.settings.cpu_limit_policy
-    defaults = LimitRangeDefaults(project)
+def check(model: Model) -> Iterator[Hit]:
+    policy = model.settings.cpu_limit_policy
     required = policy is CpuLimitPolicy.REQUIRED
-    for workload in running_containers(project, all_init=required):
+    for workload in running_containers(model, all_init=required):
         written = dig(workload.container, "resources", "limits", "cpu")
         res = resources(workload.container)
         where = f"{workload.obj.ref} container '{workload.ref.name}'"
@@ -113,7 +111,8 @@ def check(project: Project) -> Iterator[Hit]:
                       f"{where} has a fractional CPU limit of {written}: its processes spend the "
                       "quota early in each 100 ms period and are throttled for the rest; use a "
                       f"whole number of cores ({whole})", fix=_round_fix(workload, whole))
-        elif required and written is None and not defaults.provides(workload.obj, "limits", "cpu"):
+        elif required and written is None and not model.links.provides(
+                workload.obj, "limits", "cpu"):
             yield Hit(workload.obj.path, workload.line_of("resources"),
                       f"{where} has no CPU limit, which cpu-limit-policy 'required' demands; "
                       "set resources.limits.cpu", fix=_add_fix(workload, res.cpu_request))

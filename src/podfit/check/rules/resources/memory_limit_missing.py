@@ -54,8 +54,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_workloads import LimitRangeDefaults, doc_path, has_limit, running_containers
-from podfit.check.project import Project, Workload
+from podfit.check.model import Model
+from podfit.check.model.workloads import Workload, doc_path, has_limit, running_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
@@ -65,10 +65,9 @@ RULE = Rule(code="PF203", name="memory-limit-missing", severity=Severity.WARNING
             category=Category.RESOURCES, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    defaults = LimitRangeDefaults(project)
-    for workload in running_containers(project, all_init=True):
-        if has_limit(workload.container, "memory") or defaults.provides(
+def check(model: Model) -> Iterator[Hit]:
+    for workload in running_containers(model, all_init=True):
+        if has_limit(workload.container, "memory") or model.links.provides(
                 workload.obj, "limits", "memory"):
             continue
         kind = "init container" if workload.ref.init else "container"

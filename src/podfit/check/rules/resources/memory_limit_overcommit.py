@@ -53,9 +53,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts import resources
-from podfit.check.facts_workloads import key_line, running_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import key_line, resources, running_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
@@ -65,9 +64,9 @@ RULE = Rule(code="PF204", name="memory-limit-far-above-request", severity=Severi
             category=Category.RESOURCES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    ratio = project.settings.memory_limit_ratio
-    for workload in running_containers(project, all_init=True):
+def check(model: Model) -> Iterator[Hit]:
+    ratio = model.settings.memory_limit_ratio
+    for workload in running_containers(model, all_init=True):
         res = resources(workload.container)
         if res.memory_request is None or res.memory_limit is None or res.memory_request <= 0:
             continue

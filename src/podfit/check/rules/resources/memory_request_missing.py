@@ -52,8 +52,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_workloads import LimitRangeDefaults, has_request, running_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import has_request, running_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -62,10 +62,9 @@ RULE = Rule(code="PF202", name="memory-request-missing", severity=Severity.WARNI
             category=Category.RESOURCES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    defaults = LimitRangeDefaults(project)
-    for workload in running_containers(project):
-        if has_request(workload.container, "memory") or defaults.provides(
+def check(model: Model) -> Iterator[Hit]:
+    for workload in running_containers(model):
+        if has_request(workload.container, "memory") or model.links.provides(
                 workload.obj, "requests", "memory"):
             continue
         yield Hit(workload.obj.path, workload.line_of("resources"),

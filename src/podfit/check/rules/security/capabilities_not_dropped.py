@@ -47,8 +47,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_services import container_fix, secured_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import container_fix, secured_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import FixSafety, Severity
 
@@ -57,8 +57,8 @@ RULE = Rule(code="PF803", name="capabilities-not-dropped", severity=Severity.WAR
             category=Category.SECURITY, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for item in secured_containers(project, linux_only=True):
+def check(model: Model) -> Iterator[Hit]:
+    for item in secured_containers(model, linux_only=True):
         caps = item.container.get("capabilities")
         drop = caps.get("drop") if isinstance(caps, Mapping) else None
         if isinstance(drop, list) and any(str(c).upper() == "ALL" for c in drop):

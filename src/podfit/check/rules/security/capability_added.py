@@ -47,8 +47,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_services import secured_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import secured_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -59,8 +59,8 @@ RULE = Rule(code="PF804", name="capability-added", severity=Severity.WARNING,
 ALLOWED = frozenset({"NET_BIND_SERVICE"})
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for item in secured_containers(project, linux_only=True):
+def check(model: Model) -> Iterator[Hit]:
+    for item in secured_containers(model, linux_only=True):
         caps = item.container.get("capabilities")
         added = caps.get("add") if isinstance(caps, Mapping) else None
         if not isinstance(added, list):

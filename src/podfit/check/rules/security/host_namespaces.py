@@ -41,8 +41,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import describe
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import pod_spec
 from podfit.core.models import Severity
@@ -54,8 +54,8 @@ RULE = Rule(code="PF811", name="host-namespace-shared", severity=Severity.ERROR,
 KEYS = ("hostNetwork", "hostPID", "hostIPC")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for obj in project.objects:
+def check(model: Model) -> Iterator[Hit]:
+    for obj in model.objects:
         spec = pod_spec(obj.data)
         if spec is None:
             continue

@@ -41,8 +41,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import describe
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -51,8 +51,8 @@ RULE = Rule(code="PF808", name="image-tag-latest", severity=Severity.WARNING,
             category=Category.SECURITY)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload in project.workloads(include_init=True):
+def check(model: Model) -> Iterator[Hit]:
+    for workload in model.workloads(include_init=True):
         image = workload.container.get("image")
         if not isinstance(image, str) or not image or "@" in image or any(
                 c in image for c in "${}"):

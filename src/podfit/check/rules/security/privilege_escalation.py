@@ -42,8 +42,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import container_fix, secured_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import container_fix, secured_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import FixSafety, Severity
 
@@ -52,8 +52,8 @@ RULE = Rule(code="PF802", name="privilege-escalation-allowed", severity=Severity
             category=Category.SECURITY, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for item in secured_containers(project, linux_only=True):
+def check(model: Model) -> Iterator[Hit]:
+    for item in secured_containers(model, linux_only=True):
         value = item.container.get("allowPrivilegeEscalation")
         if value is False:
             continue

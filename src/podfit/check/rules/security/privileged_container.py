@@ -59,8 +59,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import container_fix, secured_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import container_fix, secured_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import FixSafety, Severity
 
@@ -69,8 +69,8 @@ RULE = Rule(code="PF801", name="privileged-container", severity=Severity.ERROR,
             category=Category.SECURITY, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for item in secured_containers(project):
+def check(model: Model) -> Iterator[Hit]:
+    for item in secured_containers(model):
         if item.container.get("privileged") is True:
             yield Hit(item.workload.obj.path, item.line_of("privileged"),
                       f"{item.label} is privileged; remove privileged: true (grant a single "

@@ -47,8 +47,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import container_fix, pod_fix, secured_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import container_fix, pod_fix, secured_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import FixSafety, Severity
 
@@ -57,10 +57,10 @@ RULE = Rule(code="PF805", name="run-as-non-root-unset", severity=Severity.WARNIN
             category=Category.SECURITY, fix=FixSafety.UNSAFE)
 
 
-def _image_user(project: Project, image: str) -> str | None:
+def _image_user(model: Model, image: str, near: str) -> str | None:
     """The final stage's USER (through ``FROM other-stage``), "root" for a python base
     without one, None when unknown."""
-    doc = project.dockerfile_for_image(image) if image else None
+    doc = model.dockerfile_for_image(image, near) if image else None
     final = doc.final_stage if doc else None
     if doc is None or final is None:
         return None
@@ -76,14 +76,15 @@ def _image_user(project: Project, image: str) -> str | None:
     return "root" if doc.base_image(final).rsplit("/", 1)[-1].startswith("python") else None
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for item in secured_containers(project):
+def check(model: Model) -> Iterator[Hit]:
+    for item in secured_containers(model):
         if item.effective("runAsNonRoot") is True or item.effective("runAsUser") == 0:
             continue
         user = item.effective("runAsUser")
         hint = ""
         if user is None:
-            image_user = _image_user(project, str(item.workload.container.get("image", "")))
+            image_user = _image_user(model, str(item.workload.container.get("image", "")),
+                                     item.workload.obj.path)
             if image_user in {"root", "0"}:
                 hint = "; the image runs as root (no USER in its Dockerfile): add a USER too"
             elif image_user and not image_user.isdecimal():

@@ -45,8 +45,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import describe, secured_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import secured_containers
+from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -55,9 +56,9 @@ RULE = Rule(code="PF806", name="runs-as-root", severity=Severity.ERROR,
             category=Category.SECURITY)
 
 
-def check(project: Project) -> Iterator[Hit]:
+def check(model: Model) -> Iterator[Hit]:
     reported_pods: set[tuple[str, int, int | None]] = set()
-    for item in secured_containers(project):
+    for item in secured_containers(model):
         if item.effective("runAsUser") != 0:
             continue
         obj = item.workload.obj

@@ -46,8 +46,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podfit.check.facts_services import describe, key_line, pod_fix, secured_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import pod_fix, secured_containers
+from podfit.check.model.workloads import describe, key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import FixSafety, Severity
 
@@ -63,9 +64,9 @@ def _type(context: Mapping[str, Any]) -> str | None:
     return str(profile.get("type")) if isinstance(profile, Mapping) else None
 
 
-def check(project: Project) -> Iterator[Hit]:
+def check(model: Model) -> Iterator[Hit]:
     reported: set[tuple[str, int, int | None]] = set()
-    for item in secured_containers(project, linux_only=True):
+    for item in secured_containers(model, linux_only=True):
         obj = item.workload.obj
         own, pod = _type(item.container), _type(item.pod)
         if own in GOOD or (own is None and pod in GOOD):

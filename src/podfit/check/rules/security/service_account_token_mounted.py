@@ -46,8 +46,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_services import describe, key_line, pod_fix, pod_spec_line
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import pod_fix
+from podfit.check.model.workloads import describe, key_line, pod_spec_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import pod_spec
 from podfit.core.models import FixSafety, Severity
@@ -57,10 +58,10 @@ RULE = Rule(code="PF809", name="service-account-token-mounted", severity=Severit
             category=Category.SECURITY, fix=FixSafety.UNSAFE)
 
 
-def _bound(project: Project) -> set[tuple[str, str]]:
+def _bound(model: Model) -> set[tuple[str, str]]:
     """(namespace, name) of ServiceAccounts that some (Cluster)RoleBinding grants rights."""
     bound = set()
-    for binding in project.objects_of("RoleBinding", "ClusterRoleBinding"):
+    for binding in model.objects_of("RoleBinding", "ClusterRoleBinding"):
         for subject in binding.data.get("subjects") or []:
             if isinstance(subject, Mapping) and subject.get("kind") == "ServiceAccount":
                 bound.add((str(subject.get("namespace") or binding.namespace),
@@ -68,10 +69,10 @@ def _bound(project: Project) -> set[tuple[str, str]]:
     return bound
 
 
-def check(project: Project) -> Iterator[Hit]:
-    accounts = {(a.namespace, a.name): a for a in project.objects_of("ServiceAccount")}
+def check(model: Model) -> Iterator[Hit]:
+    accounts = {(a.namespace, a.name): a for a in model.objects_of("ServiceAccount")}
     bound: set[tuple[str, str]] | None = None
-    for obj in project.objects:
+    for obj in model.objects:
         spec = pod_spec(obj.data)
         if spec is None or "automountServiceAccountToken" in spec:
             continue  # an explicit true is a decision, not an oversight
@@ -81,7 +82,7 @@ def check(project: Project) -> Iterator[Hit]:
             None)
         if account is not None and account.data.get("automountServiceAccountToken") is False:
             continue
-        bound = _bound(project) if bound is None else bound
+        bound = _bound(model) if bound is None else bound
         if (obj.namespace, name) in bound or any(n == name and not (ns and obj.namespace)
                                                  for ns, n in bound):
             continue  # the account has RBAC rights: the pod presumably uses the API

@@ -51,8 +51,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_services import secured_containers
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.security import secured_containers
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -68,8 +68,8 @@ def _mounted(container: Mapping[str, object], path: str) -> bool:
         for m in mounts)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for item in secured_containers(project, include_init=False):
+def check(model: Model) -> Iterator[Hit]:
+    for item in secured_containers(model, include_init=False):
         if item.container.get("readOnlyRootFilesystem") is True:
             continue
         needs = [] if _mounted(item.workload.container, "/tmp") else ["/tmp"]

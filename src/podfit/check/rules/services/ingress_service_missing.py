@@ -76,15 +76,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import (
-    describe,
-    ingress_backends,
-    is_custom,
-    same_namespace,
-    services,
-    templated,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.links import ingress_backends, is_custom, same_namespace
+from podfit.check.model.workloads import describe, templated
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -93,16 +87,14 @@ RULE = Rule(code="PF603", name="ingress-service-missing", severity=Severity.ERRO
             category=Category.SERVICES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    index = None
-    custom: list[tuple[str, str]] | None = None
-    for ingress in project.objects_of("Ingress"):
-        index = index or services(project)
+def check(model: Model) -> Iterator[Hit]:
+    for ingress in model.objects_of("Ingress"):
+        index = model.links.service_index(ingress)
         present = index.explicit(ingress.namespace)
         if not present:
             continue  # the Services live elsewhere; nothing to compare with
-        if custom is None:
-            custom = [(o.name, o.namespace) for o in project.objects if is_custom(o)]
+        custom = [(o.name, o.namespace) for o in model.links.pod_index(ingress).all
+                  if is_custom(o)]
         made = [name for name, ns in custom if same_namespace(ns, ingress.namespace)]
         for backend in ingress_backends(ingress):
             if templated(backend.service) or any(backend.service.startswith(name)

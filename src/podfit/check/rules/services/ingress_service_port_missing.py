@@ -67,14 +67,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import (
-    describe,
-    ingress_backends,
-    service_has_port,
-    service_ports,
-    services,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.links import ingress_backends, service_has_port, service_ports
+from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -83,10 +78,9 @@ RULE = Rule(code="PF604", name="ingress-service-port-missing", severity=Severity
             category=Category.SERVICES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    index = None
-    for ingress in project.objects_of("Ingress"):
-        index = index or services(project)
+def check(model: Model) -> Iterator[Hit]:
+    for ingress in model.objects_of("Ingress"):
+        index = model.links.service_index(ingress)
         for backend in ingress_backends(ingress):
             service = index.named(backend.service, ingress.namespace)
             if service is None or backend.port is None or service_has_port(service,

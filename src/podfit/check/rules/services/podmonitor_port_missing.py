@@ -81,16 +81,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts import port_matches
-from podfit.check.facts_services import (
-    declares_ports,
-    describe,
-    is_monitor,
-    knows_ports,
-    monitor_namespaces,
-    pod_objects,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.links import is_monitor, monitor_namespaces
+from podfit.check.model.workloads import declares_ports, describe, knows_ports, port_matches
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
@@ -100,13 +93,12 @@ RULE = Rule(code="PF608", name="podmonitor-port-missing", severity=Severity.WARN
             category=Category.SERVICES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    index = None
-    for monitor in project.objects_of("PodMonitor"):
+def check(model: Model) -> Iterator[Hit]:
+    for monitor in model.objects_of("PodMonitor"):
         endpoints = dig(monitor.data, "spec", "podMetricsEndpoints")
         if not is_monitor(monitor, "PodMonitor") or not isinstance(endpoints, list):
             continue
-        index = index or pod_objects(project)
+        index = model.links.pod_index(monitor)
         selector = dig(monitor.data, "spec", "selector")
         selected = [o for o in index.in_namespaces(monitor_namespaces(monitor))
                     if index.may_select(selector, o, label_selector=True)]

@@ -83,15 +83,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import (
-    describe,
-    is_monitor,
-    key_line,
-    knows_ports,
-    monitor_namespaces,
-    pod_objects,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.links import is_monitor, monitor_namespaces
+from podfit.check.model.workloads import describe, key_line, knows_ports
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
@@ -101,12 +95,11 @@ RULE = Rule(code="PF607", name="podmonitor-selects-no-pods", severity=Severity.W
             category=Category.SERVICES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    index = None
-    for monitor in project.objects_of("PodMonitor"):
+def check(model: Model) -> Iterator[Hit]:
+    for monitor in model.objects_of("PodMonitor"):
         if not is_monitor(monitor, "PodMonitor"):
             continue
-        index = index or pod_objects(project)
+        index = model.links.pod_index(monitor)
         watched = monitor_namespaces(monitor)
         candidates = index.in_namespaces(watched)
         selector = dig(monitor.data, "spec", "selector")

@@ -62,8 +62,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_services import describe, key_line, object_path
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import describe, key_line, object_path
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig, pod_spec_path
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
@@ -75,8 +75,8 @@ RULE = Rule(code="PF610", name="scrape-annotation-not-on-pods", severity=Severit
 PREFIX = "prometheus.io/"
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for obj in project.objects:
+def check(model: Model) -> Iterator[Hit]:
+    for obj in model.objects:
         path = pod_spec_path(obj.data)
         if not path or obj.kind == "Pod":
             continue

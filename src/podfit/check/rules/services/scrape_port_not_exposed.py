@@ -73,16 +73,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podfit.check.documents.kubernetes import KubeObject
-from podfit.check.facts_services import (
-    all_ports,
-    declares_ports,
-    describe,
-    mentioned_ports,
-    pod_objects,
-    pods_selected,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import KubeObject
+from podfit.check.model.links import mentioned_ports
+from podfit.check.model.workloads import all_ports, declares_ports, describe
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig, pod_spec_path
 from podfit.core.models import Severity
@@ -106,9 +100,8 @@ def _annotations(obj: KubeObject) -> Mapping[str, Any] | None:
     return found if isinstance(found, Mapping) else None
 
 
-def check(project: Project) -> Iterator[Hit]:
-    pods = None
-    for obj in project.objects:
+def check(model: Model) -> Iterator[Hit]:
+    for obj in model.objects:
         notes = _annotations(obj)
         if not notes or str(notes.get(SCRAPE)).lower() != "true" or notes.get(PORT) is None:
             continue
@@ -119,14 +112,14 @@ def check(project: Project) -> Iterator[Hit]:
                       "number; Prometheus needs the numeric metrics port")
             continue
         if obj.kind == "Service":
-            pods = pods or pod_objects(project)
-            targets = pods_selected(pods, dig(obj.data, "spec", "selector"), obj.namespace)
+            pods = model.links.pod_index(obj)
+            targets = pods.selected(dig(obj.data, "spec", "selector"), obj.namespace)
         else:
             targets = [obj]
         if not targets or not all(declares_ports(t) for t in targets):
             continue  # undeclared ports can still be served; nothing to compare with
         declared = {p.number for t in targets for p in all_ports(t) if p.number}
-        if int(value) in declared or any(int(value) in mentioned_ports(project, t)
+        if int(value) in declared or any(int(value) in mentioned_ports(model, t)
                                          for t in targets):
             continue
         listing = ", ".join(str(n) for n in sorted(declared))

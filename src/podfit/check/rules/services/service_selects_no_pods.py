@@ -82,13 +82,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_services import (
-    describe,
-    key_line,
-    pod_objects,
-    pods_selected,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.workloads import describe, key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
@@ -99,17 +94,15 @@ RULE = Rule(code="PF601", name="service-selects-no-pods", severity=Severity.ERRO
             category=Category.SERVICES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    pods = None
-    for service in project.objects_of("Service"):
+def check(model: Model) -> Iterator[Hit]:
+    for service in model.objects_of("Service"):
         spec = service.data.get("spec")
         selector = dig(spec, "selector")
         if not isinstance(selector, Mapping) or not selector or \
                 dig(spec, "type") == "ExternalName":
             continue
-        pods = pods or pod_objects(project)
-        if not pods.has_workloads(service.namespace) or pods_selected(
-                pods, selector, service.namespace):
+        pods = model.links.pod_index(service)
+        if not pods.has_workloads(service.namespace) or pods.selected(selector, service.namespace):
             continue
         wanted = ", ".join(f"{k}={v}" for k, v in selector.items())
         line = key_line(spec, "selector", service.line)

@@ -86,18 +86,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts import port_matches
-from podfit.check.facts_services import (
+from podfit.check.model import Model
+from podfit.check.model.links import mentioned_ports
+from podfit.check.model.workloads import (
     declares_ports,
     describe,
     key_line,
     knows_ports,
-    mentioned_ports,
-    pod_objects,
-    pods_selected,
+    port_matches,
     templated,
 )
-from podfit.check.project import Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
@@ -110,15 +108,14 @@ RULE = Rule(code="PF602", name="service-target-port-missing", severity=Severity.
 PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    pods = None
-    for service in project.objects_of("Service"):
+def check(model: Model) -> Iterator[Hit]:
+    for service in model.objects_of("Service"):
         selector = dig(service.data, "spec", "selector")
         ports = dig(service.data, "spec", "ports")
         if not isinstance(selector, Mapping) or not selector or not isinstance(ports, list):
             continue
-        pods = pods or pod_objects(project)
-        selected = pods_selected(pods, selector, service.namespace)
+        pods = model.links.pod_index(service)
+        selected = pods.selected(selector, service.namespace)
         if not selected or not all(knows_ports(o) for o in selected):
             continue  # PF601's finding, or pods made by an operator
         exposed = [p for obj in selected for p in pods.ports(obj)]
@@ -136,7 +133,7 @@ def check(project: Project) -> Iterator[Hit]:
                     str(target))) or (not named and undeclared) or port_matches(target, exposed):
                 continue
             if not named:
-                listened = set().union(*(mentioned_ports(project, o) for o in selected)) \
+                listened = set().union(*(mentioned_ports(model, o) for o in selected)) \
                     if listened is None else listened
                 if int(str(target)) in listened:
                     continue  # served, only not declared

@@ -68,16 +68,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_services import (
-    describe,
+from podfit.check.model import Model
+from podfit.check.model.links import (
     is_monitor,
     label_selector_matches,
     monitor_namespaces,
     object_labels,
     service_ports,
-    services,
 )
-from podfit.check.project import Project
+from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
@@ -88,13 +87,12 @@ RULE = Rule(code="PF606", name="servicemonitor-port-missing", severity=Severity.
             category=Category.SERVICES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    index = None
-    for monitor in project.objects_of("ServiceMonitor"):
+def check(model: Model) -> Iterator[Hit]:
+    for monitor in model.objects_of("ServiceMonitor"):
         endpoints = dig(monitor.data, "spec", "endpoints")
         if not is_monitor(monitor, "ServiceMonitor") or not isinstance(endpoints, list):
             continue
-        index = index or services(project)
+        index = model.links.service_index(monitor)
         selector = dig(monitor.data, "spec", "selector")
         selected = [s for s in index.in_namespaces(monitor_namespaces(monitor))
                     if label_selector_matches(selector, object_labels(s))]

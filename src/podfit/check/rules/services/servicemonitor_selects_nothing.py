@@ -68,16 +68,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_services import (
-    describe,
+from podfit.check.model import Model
+from podfit.check.model.links import (
     is_monitor,
-    key_line,
     label_selector_matches,
     monitor_namespaces,
     object_labels,
-    services,
 )
-from podfit.check.project import Project
+from podfit.check.model.workloads import describe, key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
@@ -87,12 +85,11 @@ RULE = Rule(code="PF605", name="servicemonitor-selects-no-service", severity=Sev
             category=Category.SERVICES)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    index = None
-    for monitor in project.objects_of("ServiceMonitor"):
+def check(model: Model) -> Iterator[Hit]:
+    for monitor in model.objects_of("ServiceMonitor"):
         if not is_monitor(monitor, "ServiceMonitor"):
             continue
-        index = index or services(project)
+        index = model.links.service_index(monitor)
         watched = monitor_namespaces(monitor)
         candidates = index.in_namespaces(watched)
         selector = dig(monitor.data, "spec", "selector")

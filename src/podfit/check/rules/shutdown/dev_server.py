@@ -33,8 +33,9 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from podfit.check.facts_servers import commands, container_name
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import commands
+from podfit.check.model.workloads import container_name
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
 
@@ -56,8 +57,8 @@ _INSTEAD = {
 _DEV_FILE = re.compile(r"(^|[._-])(dev|develop|development|local|test)([._-]|$)", re.I)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for server, workload in commands(project):
+def check(model: Model) -> Iterator[Hit]:
+    for server, workload in commands(model):
         command = server.command
         if not command.is_dev_server:
             continue

@@ -46,9 +46,10 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from podfit.check.documents.python_config import ShellScript
-from podfit.check.facts_servers import PYTHON_KINDS, container_name, display, short
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import ShellScript
+from podfit.check.model.servers import PYTHON_KINDS, display, short
+from podfit.check.model.workloads import container_name
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
@@ -64,13 +65,13 @@ _EXEC = re.compile(r"(^|[;&|(]\s*|\b(then|else|do)\s+)exec(\s|$)")
 _COMPOUND = re.compile(r"[|&;`]|\$\(|^(if|then|else|do|while|for|case)\b")
 
 
-def _script_of(project: Project, argv: list[str]) -> ShellScript | None:
+def _script_of(model: Model, argv: list[str], near: str) -> ShellScript | None:
     for token in argv:
         if token.startswith("-") or posixpath.basename(token) in _SKIP:
             if token == "-c":
                 return None  # an inline script, judged by PF542
             continue
-        return project.script(token)
+        return model.script(token, near)
     return None
 
 
@@ -93,23 +94,23 @@ def _fix(script: ShellScript, line: int, command: str) -> Fix | None:
                text_edits=(TextEdit(line, column, line, column, "exec "),))
 
 
-def check(project: Project) -> Iterator[Hit]:
+def check(model: Model) -> Iterator[Hit]:
     users: dict[str, str] = {}
-    for doc in project.dockerfiles:
+    for doc in model.dockerfiles:
         stage = doc.final_stage
         last = {i.cmd: i for i in (stage.instructions if stage else ())}  # the last of each
         for ins in (last[c] for c in ("ENTRYPOINT", "CMD") if c in last):
-            script = _script_of(project, ins.argv())
+            script = _script_of(model, ins.argv(), doc.path)
             if script is not None:
                 users.setdefault(script.path, f"{ins.cmd} in {short(doc.path)} line {ins.line}")
-    for workload in project.workloads():
+    for workload in model.workloads():
         command = workload.container.get("command")
         if isinstance(command, list) and workload.obj.kind in SERVING_KINDS:
-            script = _script_of(project, [str(c) for c in command])
+            script = _script_of(model, [str(c) for c in command], workload.obj.path)
             if script is not None:
                 users.setdefault(script.path, f"the command of container "
                                               f"'{container_name(workload)}'")
-    for script in project.scripts:
+    for script in model.scripts:
         if script.path not in users or script.last_command is None:
             continue
         if re.search(r"\btrap\b[^\n]*\b(TERM|SIGTERM|15)\b", script.text):

@@ -2,8 +2,9 @@
 Reports a web server container whose pod's `terminationGracePeriodSeconds` (30 by default) is
 shorter than its shutdown needs: the preStop sleep, plus podfit.runtime's drain delay if used,
 plus the server's graceful timeout (gunicorn `graceful_timeout`, 30 s by default; uvicorn
-`--timeout-graceful-shutdown`; hypercorn `graceful_timeout`, 3 s by default), plus a 5 s
-margin for the process to exit and flush its logs.
+`--timeout-graceful-shutdown`; hypercorn `graceful_timeout`, 3 s by default), plus a 3 s
+margin for the process to exit and flush its logs (the budget podfit.runtime and
+`podfit init` use too).
 
 ## Why is this bad?
 The grace period starts when the preStop hook starts, not at SIGTERM. If the preStop sleep
@@ -59,28 +60,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_servers import (
-    WEB_KINDS,
+from podfit.check.model import Model
+from podfit.check.model.processes import drain_seconds, option_origin, servers
+from podfit.check.model.servers import WEB_KINDS, EffectiveServer, display, uses_podfit_runtime
+from podfit.check.model.workloads import (
     container_name,
-    display,
-    drain_seconds,
     grace_period,
-    option_origin,
     pod_spec_yaml_path,
     prestop_sleep,
-    servers,
-    uses_podfit_runtime,
 )
-from podfit.check.project import EffectiveServer, Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
+from podfit.core.shutdown import MARGIN, ShutdownBudget
 
 RULE = Rule(code="PF544", name="grace-period-too-short", severity=Severity.WARNING,
             summary="terminationGracePeriodSeconds < preStop sleep + graceful timeout + margin.",
             category=Category.SHUTDOWN_PROBES, fix=FixSafety.UNSAFE)
 
-MARGIN = 5
 _DEFAULT_GRACEFUL = {"gunicorn": 30, "hypercorn": 3}
 
 
@@ -95,8 +92,8 @@ def graceful_timeout(server: EffectiveServer) -> int | None:
     return value
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload, server in servers(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload, server in servers(model):
         if workload.obj.kind not in SERVING_KINDS or server.command.kind not in WEB_KINDS:
             continue
         graceful = graceful_timeout(server)
@@ -105,7 +102,7 @@ def check(project: Project) -> Iterator[Hit]:
         grace, grace_line = grace_period(workload.obj)
         sleep = prestop_sleep(workload.container)
         drain = drain_seconds(server) or 0
-        needed = sleep + drain + graceful + MARGIN
+        needed = ShutdownBudget(prestop=sleep, drain=drain, graceful=graceful).grace_period
         if needed <= grace:
             continue
         origin = option_origin(server, workload, "graceful_timeout")

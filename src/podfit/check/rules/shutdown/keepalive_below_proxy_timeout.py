@@ -87,16 +87,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_servers import (
-    WEB_KINDS,
-    Routing,
-    container_name,
-    display,
-    option_origin,
-    servers,
-    uses_podfit_runtime,
-)
-from podfit.check.project import EffectiveServer, Project
+from podfit.check.model import Model
+from podfit.check.model.processes import option_origin, servers
+from podfit.check.model.servers import WEB_KINDS, EffectiveServer, display, uses_podfit_runtime
+from podfit.check.model.workloads import container_name
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Severity
@@ -128,19 +122,18 @@ def keepalive(server: EffectiveServer) -> int | None:
     return _DEFAULT.get(kind)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    routing = Routing.of(project)
-    if not routing.services:
+def check(model: Model) -> Iterator[Hit]:
+    if not any(model.objects_of("Service")):
         return
-    proxy = project.settings.proxy_idle_timeout
-    for workload, server in servers(project):
+    proxy = model.settings.proxy_idle_timeout
+    for workload, server in servers(model):
         if workload.obj.kind not in SERVING_KINDS or server.command.kind not in WEB_KINDS:
             continue
         seconds = keepalive(server)
         if seconds is None or seconds > proxy:
             continue
-        reason = next((r for s in routing.services_for(project, workload.obj)
-                       if (r := routing.proxied(s))), None)
+        reason = next((r for s in model.links.services_for(workload.obj)
+                       if (r := model.links.proxied(s))), None)
         if reason is None:
             continue
         kind = server.command.kind

@@ -70,17 +70,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from podfit.check.facts_servers import (
-    WEB_KINDS,
-    Routing,
-    container_name,
-    display,
-    prestop,
-    servers,
-    uses_podfit_runtime,
-    yaml_path,
-)
-from podfit.check.project import Project, Workload
+from podfit.check.model import Model
+from podfit.check.model.processes import servers
+from podfit.check.model.servers import WEB_KINDS, display, uses_podfit_runtime
+from podfit.check.model.workloads import Workload, container_name, prestop, yaml_path
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
@@ -92,9 +85,9 @@ RULE = Rule(code="PF545", name="missing-prestop-delay", severity=Severity.WARNIN
 SLEEP_SECONDS = 5
 
 
-def _fix(project: Project, workload: Workload) -> Fix:
+def _fix(model: Model, workload: Workload) -> Fix:
     hook: dict[str, object] = {"sleep": {"seconds": SLEEP_SECONDS}} \
-        if project.settings.kube_minor >= 30 else \
+        if model.settings.kube_minor >= 30 else \
         {"exec": {"command": ["sleep", str(SLEEP_SECONDS)]}}
     if isinstance(workload.container.get("lifecycle"), Mapping):
         edit = YamlEdit(workload.obj.document, yaml_path(workload, "lifecycle"), "preStop", hook)
@@ -104,17 +97,16 @@ def _fix(project: Project, workload: Workload) -> Fix:
     return Fix(f"add a {SLEEP_SECONDS} s preStop sleep", FixSafety.UNSAFE, yaml_edits=(edit,))
 
 
-def check(project: Project) -> Iterator[Hit]:
-    routing = Routing.of(project)
-    if not routing.services:
+def check(model: Model) -> Iterator[Hit]:
+    if not any(model.objects_of("Service")):
         return
-    for workload, server in servers(project):
+    for workload, server in servers(model):
         if workload.obj.kind not in SERVING_KINDS or server.command.kind not in WEB_KINDS:
             continue
         if prestop(workload.container) is not None or uses_podfit_runtime(server) or \
                 "PODFIT_DRAIN_SECONDS" in server.env:
             continue
-        services = routing.services_for(project, workload.obj)
+        services = model.links.services_for(workload.obj)
         if not services:
             continue
         yield Hit(workload.obj.path, workload.line_of("lifecycle", "command", "args", "image"),
@@ -123,4 +115,4 @@ def check(project: Project) -> Iterator[Hit]:
                   "SIGTERM while endpoints are still being removed, so requests routed in the "
                   f"next seconds fail; add `lifecycle.preStop.sleep.seconds: {SLEEP_SECONDS}` "
                   "(or use podfit.runtime's drain, PODFIT_DRAIN_SECONDS)",
-                  fix=_fix(project, workload))
+                  fix=_fix(model, workload))

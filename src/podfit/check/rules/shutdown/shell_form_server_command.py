@@ -34,9 +34,9 @@ import json
 import re
 from collections.abc import Iterator
 
-from podfit.check.documents.dockerfile import DockerfileDoc, Instruction
-from podfit.check.facts_servers import PYTHON_KINDS, display
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.documents import DockerfileDoc, Instruction
+from podfit.check.model.servers import PYTHON_KINDS, display
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
 from podfit.core.servers import parse_server_command
@@ -66,8 +66,8 @@ def _fix(doc: DockerfileDoc, ins: Instruction) -> Fix | None:
     return None
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for doc in project.dockerfiles:
+def check(model: Model) -> Iterator[Hit]:
+    for doc in model.dockerfiles:
         stage = doc.final_stage
         if stage is None:
             continue

@@ -51,8 +51,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from podfit.check.facts_servers import PYTHON_KINDS, commands, container_name, display, short
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import commands
+from podfit.check.model.servers import PYTHON_KINDS, display, short
+from podfit.check.model.workloads import container_name
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Severity
@@ -64,9 +66,9 @@ RULE = Rule(code="PF542", name="shell-wrapper-without-exec", severity=Severity.E
 _LIST = re.compile(r"&&|\|\||;|\n|\|")
 
 
-def check(project: Project) -> Iterator[Hit]:
-    procfiles = {p.path for p in project.procfiles}
-    for server, workload in commands(project):
+def check(model: Model) -> Iterator[Hit]:
+    procfiles = {p.path for p in model.procfiles}
+    for server, workload in commands(model):
         command = server.command
         if server.path in procfiles or command.exec_in_shell or command.kind not in PYTHON_KINDS:
             continue

@@ -33,15 +33,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_servers import (
-    DEFAULT_GRACE,
-    append_argument_fix,
-    commands,
-    container_name,
-    grace_period,
-    prestop_sleep,
-)
-from podfit.check.project import Project
+from podfit.check.model import Model
+from podfit.check.model.processes import append_argument_fix, commands
+from podfit.check.model.workloads import DEFAULT_GRACE, container_name, grace_period, prestop_sleep
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import FixSafety, Severity
 
@@ -50,8 +44,8 @@ RULE = Rule(code="PF546", name="unbounded-graceful-shutdown", severity=Severity.
             category=Category.SHUTDOWN_PROBES, fix=FixSafety.UNSAFE)
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for server, workload in commands(project):
+def check(model: Model) -> Iterator[Hit]:
+    for server, workload in commands(model):
         kind = server.command.kind
         if kind == "uvicorn":
             if "graceful_timeout" in server.options or server.env.get(

@@ -1,162 +1,21 @@
-"""Dockerfile facts shared by the image rules (PF1xx): the simple commands inside a RUN,
-its cache mounts, the stages whose files end up in the final image, package installs."""
+"""What an image installs: OS and Python package installs in RUN commands, requirement files
+and the packages that build from source on musl."""
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from podfit.check.documents.dockerfile import DockerfileDoc, Instruction, Stage
-from podfit.check.project import Project
-from podfit.core.servers import split_shell
+from podfit.check.documents.dockerfile import DockerfileDoc, Stage
+from podfit.check.model.images import _PYTHON, Command, _HasPath, stage_commands
 
-_SEPARATORS = re.compile(r"&&|\|\||;|\||\n|(?<![&>])&(?![&>])")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-#: Shell keywords and prefixes that come before the real command of a fragment.
-_PREFIXES = {"then", "do", "else", "{", "(", "!", "sudo", "time", "command", "exec"}
-_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+if TYPE_CHECKING:
+    from podfit.check.model.model import Model
+
 _PIP = re.compile(r"pip[0-9.]*")
-_PYTHON = re.compile(r"python[0-9.]*")
-#: Words that say a stage's base is a full (non-slim) Debian-based python image.
-SLIM_MARKERS = ("slim", "alpine", "distroless", "chainguard", "wolfi", "musl")
-COMPILERS = frozenset({"gcc", "g++", "cc", "clang", "build-essential", "build-base", "musl-dev",
-                       "make", "cmake", "gfortran", "rust", "rustc", "cargo", "linux-headers"})
 
-
-class _HasPath(Protocol):
-    @property
-    def path(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class Command:
-    """One simple command of a RUN: its words, and ``VAR=value`` assignments before it."""
-
-    argv: tuple[str, ...]
-    env: dict[str, str]
-    ins: Instruction
-
-    @property
-    def head(self) -> str:
-        return posixpath.basename(self.argv[0]) if self.argv else ""
-
-
-def run_script(ins: Instruction) -> str:
-    """The shell text a RUN executes: heredoc bodies fed to a shell, the script of an exec-form
-    ``["sh", "-c", script]``, else the command line."""
-    if ins.json:
-        return ins.args[2] if len(ins.args) >= 3 and ins.args[1] == "-c" else " ".join(ins.args)
-    words = ins.text.split()
-    if ins.heredocs and (not words or words[0].startswith("<<") or
-                         posixpath.basename(words[0]) in _SHELLS):
-        return "\n".join(ins.heredocs)
-    return ins.text
-
-
-def commands(ins: Instruction) -> list[Command]:
-    """The simple commands of a RUN, split at ``&&``, ``||``, ``;``, ``|`` and newlines."""
-    if ins.cmd != "RUN":
-        return []
-    if ins.json and not ins.heredocs:
-        shell = len(ins.args) >= 3 and posixpath.basename(ins.args[0]) in _SHELLS and \
-            ins.args[1] == "-c"
-        if not shell:
-            return [Command(tuple(ins.args), {}, ins)] if ins.args else []
-    result = []
-    exported: dict[str, str] = {}  # `export X=1` holds for the rest of the RUN
-    for part in _SEPARATORS.split(run_script(ins).replace("\\\n", " ")):
-        argv = split_shell(part)
-        env = dict(exported)
-        while argv and (argv[0] in _PREFIXES or _ASSIGNMENT.match(argv[0])
-                        or (argv[0] == "env" and len(argv) > 1)):
-            key, eq, value = argv[0].partition("=")
-            if eq and _ASSIGNMENT.match(argv[0]):
-                env[key] = value
-            argv = argv[1:]
-        if argv and argv[0] == "export":
-            exported.update(a.partition("=")[::2] for a in argv[1:] if _ASSIGNMENT.match(a))
-        if argv:
-            result.append(Command(tuple(argv), env, ins))
-    return result
-
-
-def runs_compileall(cmd: Command) -> bool:
-    """``python -m compileall …`` (any interpreter, options before ``-m`` allowed)."""
-    argv = cmd.argv
-    return bool(_PYTHON.fullmatch(cmd.head)) and "compileall" in argv and argv.index(
-        "compileall") > 1 and argv[argv.index("compileall") - 1] == "-m"
-
-
-def stage_commands(stage: Stage) -> Iterator[Command]:
-    for ins in stage.instructions:
-        yield from commands(ins)
-
-
-def mounts(ins: Instruction, kind: str) -> list[dict[str, str]]:
-    """The ``--mount=type=<kind>,…`` options of a RUN as dicts."""
-    found = []
-    for flag in ins.flags:
-        if flag.startswith("--mount="):
-            options = dict(item.partition("=")[::2] for item in flag[8:].split(","))
-            if options.get("type", "bind") == kind:
-                found.append(options)
-    return found
-
-
-def cache_targets(ins: Instruction) -> list[str]:
-    """Targets of the RUN's cache mounts (``target``, ``dst`` or ``destination``)."""
-    return [m.get("target") or m.get("dst") or m.get("destination") or ""
-            for m in mounts(ins, "cache")]
-
-
-def image_stages(doc: DockerfileDoc) -> list[Stage]:
-    """The final stage and the stages it is built ``FROM`` (their layers ship), first first."""
-    stage = doc.final_stage
-    chain: list[Stage] = []
-    while stage is not None and stage not in chain:
-        chain.append(stage)
-        parent = doc.stage_by_name(doc.resolve(stage.image))
-        stage = parent if parent is not None and parent.index < stage.index else None
-    return list(reversed(chain))
-
-
-def copied_from(doc: DockerfileDoc, stages: list[Stage]) -> list[Stage]:
-    """Stages that ``COPY --from=`` in ``stages`` takes files from, with their FROM parents."""
-    found: list[Stage] = []
-    for stage in stages:
-        for ins in stage.instructions:
-            source = ins.flag("from") if ins.cmd == "COPY" else None
-            other = doc.stage_by_name(doc.resolve(source)) if source else None
-            while other is not None and other not in found and other not in stages:
-                found.append(other)  # and the stages it is built FROM
-                parent = doc.stage_by_name(doc.resolve(other.image))
-                other = parent if parent is not None and parent.index < other.index else None
-    return sorted(found, key=lambda s: s.index)
-
-
-def build_env(doc: DockerfileDoc, stage: Stage) -> dict[str, str]:
-    """ENV and ARG defaults in effect while ``stage`` builds (quotes stripped)."""
-    env = {k: unquote(v) for k, v in doc.stage_env(stage).items()}
-    for ins in stage.instructions:
-        if ins.cmd == "ARG":
-            for item in ins.args:
-                key, eq, value = item.partition("=")
-                if eq:
-                    env.setdefault(key, unquote(value))
-    return env
-
-
-def unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value
-
-
-def truthy(value: str | None) -> bool:
-    return value is not None and value.strip().lower() not in {"", "0", "false", "no", "off"}
 
 
 #: Options that take a value and may come before a subcommand (``apt-get -o X install``).
@@ -244,29 +103,6 @@ def os_packages(cmd: Command) -> list[str] | None:
     return None
 
 
-def base_is_python_full(image: str) -> bool:
-    """``python:3.12`` / ``python:3.12-bookworm`` (Debian with compilers), not slim/alpine."""
-    name, _, tag = image.split("@", 1)[0].rpartition(":")
-    if not name:
-        name, tag = image.split("@", 1)[0], "latest"
-    if posixpath.basename(name) == "uv" and tag.startswith("python"):
-        tag = tag.removeprefix("python")  # ghcr.io/astral-sh/uv:python3.12-bookworm
-    elif posixpath.basename(name) != "python":
-        return False
-    return not any(marker in tag for marker in SLIM_MARKERS) and "windows" not in tag
-
-
-def line_column(doc: DockerfileDoc, ins: Instruction, pattern: re.Pattern[str]) -> list[
-        tuple[int, int, int]]:
-    """(line, start column, end column) of each match of ``pattern`` in the instruction's lines."""
-    lines = doc.text.splitlines()
-    found = []
-    for number in range(ins.line, min(ins.end_line, len(lines)) + 1):
-        for match in pattern.finditer(lines[number - 1]):
-            found.append((number, match.start(), match.end()))
-    return found
-
-
 #: Python packages that build from source on Alpine/musl. ``True``: always (sdist only, or no
 #: musllinux wheels at all); ``False``: musllinux wheels exist only for recent releases and
 #: Python versions, so the package often builds from source (reported with compiler evidence).
@@ -292,7 +128,10 @@ MUSL_BUILDS: dict[str, tuple[bool, str]] = {
     "gevent": (False, "older releases have no musllinux wheels"),
 }
 
+
 _REQUIREMENT_OPTS = frozenset({"-r", "--requirement"})
+
+
 _VALUE_OPTS = frozenset({"-c", "--constraint", "-i", "--index-url", "--extra-index-url",
                          "-f", "--find-links", "--target", "-t", "--prefix", "--root",
                          "--python", "-p", "--platform", "--python-version", "--implementation",
@@ -300,6 +139,8 @@ _VALUE_OPTS = frozenset({"-c", "--constraint", "-i", "--index-url", "--extra-ind
                          "--upgrade-strategy", "--progress-bar", "--cache-dir", "--log",
                          "--timeout", "--retries", "--report", "--config-settings", "-C",
                          "--extra", "--group", "--python-platform", "--index", "--default-index"})
+
+
 _PROJECT_INSTALLS = (("uv", "sync"), ("poetry", "install"), ("pdm", "install"),
                      ("pdm", "sync"), ("pipenv", "install"), ("pipenv", "sync"))
 
@@ -349,7 +190,7 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def stage_python_dependencies(project: Project, doc: DockerfileDoc,
+def stage_python_dependencies(model: Model, doc: DockerfileDoc,
                               stage: Stage) -> set[str] | None:
     """Names of the Python packages ``stage`` installs (``None``: it installs none)."""
     names: set[str] | None = None
@@ -363,14 +204,14 @@ def stage_python_dependencies(project: Project, doc: DockerfileDoc,
         names = names or set()
         if args is None or any(is_local(w) and not w.endswith((".whl", ".txt"))
                                for w in package_words(args, _VALUE_OPTS)):
-            pyproject = _nearest(project.pyprojects, here, "pyproject.toml")
+            pyproject = _nearest(model.pyprojects, here, "pyproject.toml")
             if pyproject is not None:
                 names |= pyproject.dependencies.names()
         if args is None:
             continue
         names |= {spec_name(s) for s in requirement_specs(args)}
         for reference in requirement_files(args):
-            found = _nearest(project.requirements, here, reference)
+            found = _nearest(model.requirements, here, reference)
             if found is not None:
                 names |= found.names()
     return names

@@ -1,6 +1,6 @@
-"""Facts about the Python servers containers run, shared by the concurrency, shutdown and
-monitoring rules: every command once per place it is written, worker counts and where each
-value came from, the shutdown budget (preStop, grace period) and what routes traffic in."""
+"""What the servers do with what they are given: process counts, CPU formulas, where each
+setting came from (for messages), fixes on a command line, what the app installs and how it
+shuts down."""
 
 from __future__ import annotations
 
@@ -9,98 +9,66 @@ import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from podfit.check.documents.dockerfile import DockerfileDoc, env_pairs
-from podfit.check.documents.kubernetes import KubeObject
 from podfit.check.documents.python_config import GunicornConfig
-from podfit.check.project import EffectiveServer, Project, Workload, container_env_line
-from podfit.core.kube import POD_SPEC_PATHS, dig, pod_spec, pod_template_labels, selector_matches
+from podfit.check.model.servers import (
+    _NODE_CPUS,
+    WEB_KINDS,
+    EffectiveServer,
+    resolve_server,
+    short,
+    uses_podfit_runtime,
+)
+from podfit.check.model.workloads import (
+    Workload,
+    container_env_line,
+    image_name,
+    is_sidecar,
+    yaml_path,
+)
 from podfit.core.models import Fix, FixSafety, TextEdit, YamlEdit
 from podfit.core.servers import split_shell
 
-#: Servers that fork worker processes to serve HTTP.
-WEB_KINDS = frozenset({"gunicorn", "uvicorn", "hypercorn", "fastapi-run"})
-#: Kinds that serve HTTP in some form (dev servers included).
-HTTP_KINDS = WEB_KINDS | {"fastapi-dev", "flask-run", "runserver"}
-#: Kinds that run Python at all.
-PYTHON_KINDS = HTTP_KINDS | {"celery", "python"}
-_NODE_CPUS = re.compile(r"\bnproc\b|cpu_count|process_cpu_count|getconf\s+_NPROCESSORS")
+if TYPE_CHECKING:
+    from podfit.check.model.model import Model
+
 _DEFAULT_LABEL = {"gunicorn": "gunicorn's default", "uvicorn": "uvicorn's default",
                   "hypercorn": "hypercorn's default", "fastapi-run": "fastapi run's default"}
 
 
-_DISPLAY = {"flask-run": "flask run", "runserver": "manage.py runserver",
-            "fastapi-run": "fastapi run", "fastapi-dev": "fastapi dev"}
-
-
-def display(kind: str) -> str:
-    """A server kind as people write it (``flask run``, not ``flask-run``)."""
-    return _DISPLAY.get(kind, kind)
-
-
-def short(path: str) -> str:
-    return posixpath.basename(path) or path
-
-
-def container_name(workload: Workload) -> str:
-    return str(workload.container.get("name", "?"))
-
-
-def yaml_path(workload: Workload, *rest: str | int) -> tuple[str | int, ...]:
-    """Path of ``rest`` inside the workload's container, from the YAML document root."""
-    prefix: tuple[str | int, ...] = () if workload.obj.list_item is None else (
-        "items", workload.obj.list_item)
-    return (*prefix, *workload.ref.path, *rest)
-
-
-def pod_spec_yaml_path(obj: KubeObject) -> tuple[str | int, ...]:
-    prefix: tuple[str | int, ...] = () if obj.list_item is None else ("items", obj.list_item)
-    return (*prefix, *POD_SPEC_PATHS.get(obj.kind, ()))
-
-
-def servers(project: Project) -> Iterator[tuple[Workload, EffectiveServer]]:
+def servers(model: Model) -> Iterator[tuple[Workload, EffectiveServer]]:
     """Each container (init containers excluded) with the server it runs."""
-    for workload in project.workloads():
-        server = project.server_for(workload)
+    for workload in model.workloads():
+        server = model.server_for(workload)
         if server is not None:
             yield workload, server
 
 
-def commands(project: Project) -> Iterator[tuple[EffectiveServer, Workload | None]]:
+def commands(model: Model) -> Iterator[tuple[EffectiveServer, Workload | None]]:
     """Every server command once per place it is written: containers, the final stage of each
     Dockerfile, and Procfile processes when no Kubernetes workload was given."""
     seen: set[tuple[str, int]] = set()
     any_workload = False
-    for workload, server in servers(project):
+    for workload, server in servers(model):
         any_workload = True
         if (server.path, server.line) not in seen:
             seen.add((server.path, server.line))
             yield server, workload
-    for doc in project.dockerfiles:
-        image = project.server_for_dockerfile(doc)
+    for doc in model.dockerfiles:
+        image = model.server_for_dockerfile(doc)
         if image is not None and (image.path, image.line) not in seen:
             seen.add((image.path, image.line))
             yield image, None
     if any_workload:
         return
-    for procfile in project.procfiles:
+    for procfile in model.procfiles:
         for line, text in procfile.processes.values():
-            process = project.resolve_server(split_shell(text), {}, None, procfile.path, line)
+            process = resolve_server(model.files, split_shell(text), {}, None,
+                                     path=procfile.path, line=line)
             if process is not None:
                 yield process, None
-
-
-def uses_podfit_runtime(server: EffectiveServer) -> bool:
-    """gunicorn configured by ``podfit.runtime.gunicorn_conf`` (directly or star-imported):
-    workers, graceful timeout, keep-alive and metrics are then sized at run time."""
-    reference = server.command.option("config") or ""
-    return "podfit.runtime" in reference or (
-        server.config is not None and "podfit.runtime" in server.config.text)
-
-
-def reads_node_cpus(value: str | None) -> bool:
-    return bool(value and _NODE_CPUS.search(value))
 
 
 @dataclass(frozen=True)
@@ -248,7 +216,6 @@ def is_prefork(server: EffectiveServer) -> bool:
     return pool in {"prefork", "processes"}
 
 
-# -- fixes -----------------------------------------------------------------------------------
 def append_argument_fix(server: EffectiveServer, workload: Workload | None, argument: str,
                         description: str) -> Fix | None:
     """An unsafe fix adding ``argument`` (``--opt=value``) to the end of a command written as
@@ -277,13 +244,12 @@ def append_argument_fix(server: EffectiveServer, workload: Workload | None, argu
     return Fix(description, FixSafety.UNSAFE, text_edits=(insert,))
 
 
-# -- what the app installs ---------------------------------------------------------------------
 def _related(directory: str, other: str) -> bool:
     a, b = directory or ".", other or "."
     return "." in {a, b} or a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
-def app_packages(project: Project, doc: DockerfileDoc | None, names: frozenset[str]) -> set[str]:
+def app_packages(model: Model, doc: DockerfileDoc | None, names: frozenset[str]) -> set[str]:
     """Which of ``names`` (normalized) the app depends on: installed by name in the linked
     Dockerfile, or listed in a requirements file / pyproject.toml in its directory tree (any
     of them when no Dockerfile was given at all)."""
@@ -294,73 +260,13 @@ def app_packages(project: Project, doc: DockerfileDoc | None, names: frozenset[s
         for ins in doc.instructions:
             if ins.cmd == "RUN" and "install" in ins.text:
                 found |= {m.group(1).lower() for m in pattern.finditer(ins.text.lower())}
-    if doc is None and project.dockerfiles:
+    if doc is None and model.dockerfiles:
         return found  # an image we cannot see: its requirements are unknown
     home = posixpath.dirname(doc.path) if doc else ""
-    for reqs in [*project.requirements, *(p.dependencies for p in project.pyprojects)]:
+    for reqs in [*model.requirements, *(p.dependencies for p in model.pyprojects)]:
         if doc is None or _related(home, posixpath.dirname(reqs.path)):
             found |= reqs.names() & names
     return found
-
-
-def _items(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def on_scratch_volume(workload: Workload, path: str) -> bool:
-    """Whether ``path`` lies on a writable emptyDir mount of the container, or /dev/shm."""
-    if path == "/dev/shm" or path.startswith("/dev/shm/") or "$(" in path:
-        return True
-    spec = pod_spec(workload.obj.data) or {}
-    volumes = {str(v.get("name")): v for v in _items(spec.get("volumes"))
-               if isinstance(v, Mapping)}
-    for mount in _items(workload.container.get("volumeMounts")):
-        if not isinstance(mount, Mapping) or mount.get("readOnly") is True:
-            continue
-        base = str(mount.get("mountPath", "")).rstrip("/")
-        if base and (path.rstrip("/") == base or path.startswith(base + "/")):
-            return "emptyDir" in volumes.get(str(mount.get("name")), {})
-    return False
-
-
-# -- shutdown -------------------------------------------------------------------------------
-DEFAULT_GRACE = 30
-
-
-def grace_period(obj: KubeObject) -> tuple[int, int | None]:
-    """``terminationGracePeriodSeconds`` of the pods (default 30) and its line if written."""
-    spec = pod_spec(obj.data)
-    if spec is None:
-        return DEFAULT_GRACE, None
-    value = spec.get("terminationGracePeriodSeconds")
-    if isinstance(value, int) and not isinstance(value, bool):
-        line_of = getattr(spec, "line_of", None)
-        return value, int(line_of("terminationGracePeriodSeconds")) if line_of else None
-    return DEFAULT_GRACE, None
-
-
-_SLEEP = re.compile(r"(?:^|[;&|]\s*|\s)sleep\s+(\d+)")
-
-
-def prestop(container: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    hook = dig(container, "lifecycle", "preStop")
-    return hook if isinstance(hook, Mapping) else None
-
-
-def prestop_sleep(container: Mapping[str, Any]) -> int:
-    """Seconds the preStop hook sleeps (native ``sleep`` action or an exec ``sleep N``)."""
-    hook = prestop(container)
-    if hook is None:
-        return 0
-    seconds = dig(hook, "sleep", "seconds")
-    if isinstance(seconds, int) and not isinstance(seconds, bool):
-        return seconds
-    command = dig(hook, "exec", "command")
-    if isinstance(command, list):
-        match = _SLEEP.search(" " + " ".join(str(c) for c in command))
-        if match:
-            return int(match.group(1))
-    return 0
 
 
 def drain_seconds(server: EffectiveServer) -> int | None:
@@ -374,68 +280,45 @@ def drain_seconds(server: EffectiveServer) -> int | None:
     return 5 if uses_podfit_runtime(server) else None
 
 
-# -- traffic ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Routing:
-    """Services in front of workloads, indexed once per rule run (rules stay linear on
-    thousands of objects)."""
-
-    services: tuple[KubeObject, ...]
-    routed: frozenset[tuple[str, str]]  # (namespace, service name) an Ingress/route sends to
-    #: services by one (key, value) of their selector: a pod must carry it to be selected
-    by_label: Mapping[tuple[str, str], tuple[KubeObject, ...]]
-
-    @classmethod
-    def of(cls, project: Project) -> Routing:
-        services = tuple(project.objects_of("Service"))
-        routed: set[tuple[str, str]] = set()
-        for obj in project.objects_of("Ingress", "HTTPRoute", "GRPCRoute"):
-            namespace = obj.namespace or "default"
-            for name in _backend_names(obj.data.get("spec")):
-                routed.add((namespace, name))
-        index: dict[tuple[str, str], list[KubeObject]] = {}
-        for service in services:
-            selector = dig(service.data, "spec", "selector")
-            if isinstance(selector, Mapping) and selector:
-                key, value = min((str(k), str(v)) for k, v in selector.items())
-                index.setdefault((key, value), []).append(service)
-        return cls(services, frozenset(routed), {k: tuple(v) for k, v in index.items()})
-
-    def services_for(self, project: Project, obj: KubeObject) -> list[KubeObject]:
-        labels = pod_template_labels(obj.data)
-        found = []
-        for key, value in labels.items():
-            for service in self.by_label.get((str(key), str(value)), ()):
-                if selector_matches(dig(service.data, "spec", "selector"), labels) and \
-                        project.same_namespace(service, obj):
-                    found.append(service)
-        return sorted(found, key=lambda s: (s.path, s.line))
-
-    def proxied(self, service: KubeObject) -> str | None:
-        """Why a proxy with an idle timeout sits in front of ``service``, if one does."""
-        if dig(service.data, "spec", "type") == "LoadBalancer":
-            return f"Service/{service.name} is of type LoadBalancer"
-        if ((service.namespace or "default"), service.name) in self.routed:
-            return f"an Ingress routes to Service/{service.name}"
-        return None
+#: Dependencies that make a Python app boot slowly (seconds of imports, model or app loading).
+HEAVY_IMPORTS = {"django": "Django", "torch": "PyTorch", "tensorflow": "TensorFlow",
+                 "transformers": "transformers", "sentence-transformers": "sentence-transformers",
+                 "spacy": "spaCy", "keras": "Keras", "jax": "JAX", "vllm": "vLLM"}
 
 
-def _backend_names(node: object) -> Iterator[str]:
-    """Service names in an Ingress (``service.name``, legacy ``serviceName``) or a Gateway
-    API route (``backendRefs[].name``)."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key == "service" and isinstance(value, Mapping) and value.get("name"):
-                yield str(value["name"])
-            elif key == "serviceName" and isinstance(value, str):
-                yield value
-            elif key == "backendRefs" and isinstance(value, list):
-                for ref in value:
-                    if isinstance(ref, Mapping) and ref.get("name") and ref.get(
-                            "kind", "Service") == "Service":
-                        yield str(ref["name"])
-            else:
-                yield from _backend_names(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _backend_names(item)
+def runs_python(model: Model, workload: Workload) -> bool | None:
+    """True when the container is known to run Python, False when known not to, else None."""
+    if is_sidecar(workload.container):
+        return False
+    server = model.server_for(workload)
+    if server is None:
+        return "python" in image_name(workload.container) or None
+    if server.command.kind != "other":
+        return True
+    head = server.command.argv[0] if server.command.argv else ""
+    return None if head.endswith(".sh") or "python" in image_name(workload.container) else False
+
+
+def heavy_start(model: Model, workload: Workload) -> str | None:
+    """Why the app likely boots slowly (Django, ML libraries), or None."""
+    env = {str(e.get("name")) for e in workload.container.get("env") or []
+           if isinstance(e, Mapping)}
+    if "DJANGO_SETTINGS_MODULE" in env:
+        return "Django"
+    server = model.server_for(workload)
+    if server is not None:
+        if server.command.kind == "runserver":
+            return "Django"
+        app = server.command.option("app") or ""
+        if ".wsgi" in app or ".asgi" in app:
+            return "Django"
+        if "DJANGO_SETTINGS_MODULE" in server.env:
+            return "Django"
+    names: set[str] = set()
+    files = model.files
+    for req in files.requirements.near(files.scope, workload.obj.path):
+        names |= req.names()
+    for pyproject in files.pyprojects.near(files.scope, workload.obj.path):
+        names |= pyproject.dependencies.names()
+    heavy = sorted(names & HEAVY_IMPORTS.keys())
+    return HEAVY_IMPORTS[heavy[0]] if heavy else None

@@ -1,74 +1,56 @@
-"""Facts for service-discovery and security rules: objects indexed once by namespace (so
-Service ↔ pod and monitor ↔ Service links stay linear), port lookups, Prometheus-operator
-selectors, and the effective security context of a container with fix paths into it."""
+"""How Kubernetes objects relate: ONE pod index (Services, PDBs and monitors ↔ pods, with the
+labels Kubernetes adds to Job and StatefulSet pods), HPA ↔ target, Ingress backends, LimitRange
+defaults. One namespace rule (``same_namespace``) and one scope rule (objects relate only within
+their unit, see :mod:`podfit.check.model.scope`). Everything is indexed once per run, so no
+relation scans every object per object."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podfit.check.documents.kubernetes import KubeObject
-from podfit.check.facts import Port, container_ports
-from podfit.check.project import Project, Workload
-from podfit.core.kube import (
-    containers,
-    dig,
-    pod_spec,
-    pod_spec_path,
-    pod_template_labels,
-    selector_matches,
-)
-from podfit.core.models import Fix, FixSafety, YamlEdit
-from podfit.core.yamlsrc import Map
+from podfit.check.model.scope import Scope
+from podfit.check.model.workloads import SCALABLE_KINDS, Port, all_ports
+from podfit.core.kube import dig, pod_spec, pod_template_labels, selector_matches
+
+if TYPE_CHECKING:
+    from podfit.check.model.model import Model
 
 MONITORING_GROUP = "monitoring.coreos.com/"
 
 
-def key_line(node: Any, key: str, default: int) -> int:
-    """Line of ``key`` in a parsed mapping, else ``default``."""
-    return node.line_of(key) if isinstance(node, Map) and key in node else default
-
-
-def pod_spec_line(obj: KubeObject) -> int:
-    """Line of the ``spec:`` key that holds the pod spec of ``obj``."""
-    path = pod_spec_path(obj.data)
-    if not path:
-        return obj.line
-    return key_line(dig(obj.data, *path[:-1]) if len(path) > 1 else obj.data, path[-1],
-                    obj.line)
-
-
-def object_path(obj: KubeObject) -> tuple[str | int, ...]:
-    """Path from the document root to ``obj`` (objects inside a ``kind: List`` are items)."""
-    return () if obj.list_item is None else ("items", obj.list_item)
-
-
-def describe(obj: KubeObject) -> str:
-    """``Service 'web'`` or ``Service 'web' in namespace 'shop'``."""
-    return f"{obj.kind} '{obj.name}'" + (f" in namespace '{obj.namespace}'"
-                                         if obj.namespace else "")
 
 
 def same_namespace(a: str, b: str) -> bool:
-    """:meth:`Project.same_namespace` on namespace strings: "" matches any namespace."""
+    """The one namespace rule: an object without a namespace (rendered charts often leave it
+    to ``kubectl -n``) is near every namespace; otherwise namespaces must be equal."""
     return not a or not b or a == b
 
 
 class NamespaceIndex:
-    """Objects bucketed by namespace; an object without one matches every namespace, as in
-    :meth:`Project.same_namespace` (rendered charts often leave the namespace to ``-n``)."""
+    """Objects of one unit bucketed by namespace and name (in input order)."""
 
     def __init__(self, objects: Iterable[KubeObject]) -> None:
         self.all: list[KubeObject] = list(objects)
         self.by_ns: dict[str, list[KubeObject]] = defaultdict(list)
         self.by_name: dict[str, list[KubeObject]] = defaultdict(list)
-        self._explicit: dict[str, list[KubeObject]] = {}
+        self._position = {id(obj): i for i, obj in enumerate(self.all)}
         for obj in self.all:
             self.by_ns[obj.namespace].append(obj)
             self.by_name[obj.name].append(obj)
+
+    def near(self, namespace: str) -> list[KubeObject]:
+        """Objects :func:`same_namespace` as ``namespace``, in input order."""
+        if not namespace:
+            return self.all
+        own, unset = self.by_ns.get(namespace, []), self.by_ns.get("", [])
+        if not own or not unset:
+            return own or unset
+        return sorted(own + unset, key=lambda o: self._position[id(o)])
 
     def explicit(self, names: str | frozenset[str] | None) -> list[KubeObject]:
         """Objects really in ``names`` (one namespace, several, or ``None`` for all; "" and
@@ -79,10 +61,7 @@ class NamespaceIndex:
         found: list[KubeObject] = []
         for name in {names} if isinstance(names, str) else names:
             key = "" if name == "default" else name
-            if key not in self._explicit:
-                self._explicit[key] = self.by_ns.get(key, []) + (
-                    self.by_ns.get("default", []) if not key else [])
-            found += self._explicit[key]
+            found += self.by_ns.get(key, []) + (self.by_ns.get("default", []) if not key else [])
         return found
 
     def in_namespaces(self, names: frozenset[str] | None) -> list[KubeObject]:
@@ -116,12 +95,6 @@ def is_custom(obj: KubeObject) -> bool:
         group == g or group.endswith("." + g) for g in PODLESS_GROUPS)
 
 
-def templated(value: object) -> bool:
-    """An unrendered placeholder (``${VAR}``, ``{{ .Values.x }}``, ``PORT``) we cannot judge."""
-    text = str(value)
-    return "$" in text or "{{" in text or (text.isupper() and text.isalpha())
-
-
 def _nested_template_labels(node: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
     """Labels of pod templates nested anywhere in a custom resource (JobSet, Argo…)."""
     if depth > 10:
@@ -143,6 +116,7 @@ def _nested_template_labels(node: Any, depth: int = 0) -> Iterator[Mapping[str, 
 
 _POD_INDEX = re.compile(r"-(\d+)$")
 
+
 #: Labels Kubernetes derives from an object's name (matched by rule, not by the index).
 _DERIVED = frozenset({"statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index"})
 
@@ -160,10 +134,12 @@ def _domain_matches(group: str, domain: str) -> bool:
     return group == domain or group.endswith("." + domain) or domain.endswith("." + group)
 
 
+
+
 class PodIndex(NamespaceIndex):
-    """Pod-bearing objects (Deployments, Jobs, bare Pods…) and custom resources, whose
-    operators may create pods we cannot see; indexed by label, name and API group so that
-    matching every Service to its pods stays linear on large inputs."""
+    """Pod-bearing objects (Deployments, StatefulSets, Jobs, bare Pods…) and custom resources,
+    whose operators may create pods we cannot see; indexed by label, name and API group so
+    that matching every selector to its pods stays linear on large inputs."""
 
     def __init__(self, objects: Iterable[KubeObject]) -> None:
         super().__init__(objects)
@@ -171,8 +147,8 @@ class PodIndex(NamespaceIndex):
         self.by_label: dict[tuple[str, str], list[KubeObject]] = defaultdict(list)
         self.custom_by_name: dict[str, list[KubeObject]] = defaultdict(list)
         self.custom_by_group: dict[str, list[KubeObject]] = defaultdict(list)
-        self._workloads: dict[str, bool] = {}
         self._ports: dict[int, list[Port]] = {}
+        workload_namespaces: set[str] = set()
         for obj in self.all:
             if pod_spec(obj.data) is None:
                 nested = tuple(_nested_template_labels(obj.data))
@@ -184,6 +160,8 @@ class PodIndex(NamespaceIndex):
                     for key, value in labels.items():
                         self.by_label[(str(key), str(value))].append(obj)
                 continue
+            workload_namespaces.add("" if obj.namespace == "default" else obj.namespace)
+            self._ports[id(obj)] = all_ports(obj)
             labels = dict(pod_template_labels(obj.data))
             if obj.kind == "Job":
                 labels.setdefault("job-name", obj.name)
@@ -191,20 +169,16 @@ class PodIndex(NamespaceIndex):
             self.sources[id(obj)] = _Source(labels, (), "")
             for key, value in labels.items():
                 self.by_label[(str(key), str(value))].append(obj)
+        self._workload_namespaces = frozenset(workload_namespaces)
 
     def ports(self, obj: KubeObject) -> list[Port]:
-        """The declared container ports of ``obj`` (computed once)."""
-        if id(obj) not in self._ports:
-            self._ports[id(obj)] = all_ports(obj)
-        return self._ports[id(obj)]
+        """The declared container ports of ``obj``."""
+        found = self._ports.get(id(obj))
+        return found if found is not None else all_ports(obj)
 
     def has_workloads(self, namespace: str) -> bool:
         """Whether real workloads (not custom resources) are explicitly in ``namespace``."""
-        key = "" if namespace == "default" else namespace
-        if key not in self._workloads:
-            self._workloads[key] = any(not self.sources[id(o)].group
-                                       for o in self.explicit(key))
-        return self._workloads[key]
+        return ("" if namespace == "default" else namespace) in self._workload_namespaces
 
     def may_select(self, selector: Any, obj: KubeObject, *,
                    label_selector: bool = False) -> bool:
@@ -238,8 +212,10 @@ class PodIndex(NamespaceIndex):
 
     def selected(self, selector: Any, namespace: str, *,
                  label_selector: bool = False) -> list[KubeObject]:
-        """Objects near ``namespace`` whose pods ``selector`` may match."""
+        """Objects near ``namespace`` whose pods ``selector`` may match, in input order."""
         plain = _plain_labels(selector, label_selector=label_selector)
+        if not plain and not label_selector:
+            return []  # an empty Service selector selects nothing we can reason about
         key = next((k for k in plain if k not in _DERIVED), None)
         if key is None:
             candidates = self.all
@@ -258,6 +234,8 @@ class PodIndex(NamespaceIndex):
                     self.may_select(selector, obj, label_selector=label_selector):
                 seen.add(id(obj))
                 found.append(obj)
+        if key is not None and len(found) > 1:
+            found.sort(key=lambda o: self._position[id(o)])
         return found
 
 
@@ -265,41 +243,6 @@ def _plain_labels(selector: Any, *, label_selector: bool) -> Mapping[str, Any]:
     plain = selector.get("matchLabels") if label_selector and isinstance(
         selector, Mapping) else selector
     return plain if isinstance(plain, Mapping) else {}
-
-
-def pod_objects(project: Project) -> PodIndex:
-    """The :class:`PodIndex` of ``project``, built once per run and shared by the rules
-    (memoised on the project object, which lives for one run)."""
-    cached = project.__dict__.get("_podfit_pod_index")
-    if isinstance(cached, PodIndex):
-        return cached
-    index = PodIndex(o for o in project.objects if pod_spec(o.data) is not None
-                     or is_custom(o))
-    project.__dict__["_podfit_pod_index"] = index
-    return index
-
-
-def services(project: Project) -> NamespaceIndex:
-    return NamespaceIndex(project.objects_of("Service"))
-
-
-def pods_selected(pods: PodIndex, selector: Any, namespace: str) -> list[KubeObject]:
-    """Pod-bearing objects near ``namespace`` whose pods a Service selector may match."""
-    return pods.selected(selector, namespace)
-
-
-def knows_ports(obj: KubeObject) -> bool:
-    """Whether the pods' containers are visible (not behind an operator)."""
-    return pod_spec(obj.data) is not None
-
-
-def all_ports(obj: KubeObject) -> list[Port]:
-    return [p for ref in containers(obj.data) for p in container_ports(ref.container)]
-
-
-def declares_ports(obj: KubeObject) -> bool:
-    return any(isinstance(ref.container.get("ports"), list) and ref.container["ports"]
-               for ref in containers(obj.data))
 
 
 def service_ports(service: KubeObject) -> list[Mapping[str, Any]]:
@@ -319,6 +262,8 @@ def service_has_port(service: KubeObject, ref: object) -> bool:
 
 
 # -- Prometheus operator --------------------------------------------------------------------
+
+
 def is_monitor(obj: KubeObject, kind: str) -> bool:
     return obj.kind == kind and obj.api_version.startswith(MONITORING_GROUP)
 
@@ -351,91 +296,9 @@ def object_labels(obj: KubeObject) -> Mapping[str, Any]:
     return labels if isinstance(labels, Mapping) else {}
 
 
-# -- security contexts -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Secured:
-    """A container with its own and its pod's ``securityContext`` (empty when unset)."""
-
-    workload: Workload
-    pod: Mapping[str, Any]
-    container: Mapping[str, Any]
-
-    def effective(self, key: str) -> Any:
-        """A field set on the container, else on the pod (the container wins)."""
-        return self.container[key] if key in self.container else self.pod.get(key)
-
-    @property
-    def label(self) -> str:
-        kind = "init container" if self.workload.ref.init else "container"
-        return f"{kind} '{self.workload.ref.name}' of {describe(self.workload.obj)}"
-
-    @property
-    def line(self) -> int:
-        """The container's ``securityContext:`` key, else the container's first line."""
-        return self.workload.line_of("securityContext", "name")
-
-    @property
-    def pod_line(self) -> int:
-        """The pod's ``securityContext:`` key, else the pod spec's ``spec:`` key."""
-        return key_line(pod_spec(self.workload.obj.data), "securityContext",
-                        pod_spec_line(self.workload.obj))
-
-    def pod_line_of(self, key: str) -> int:
-        return key_line(self.pod, key, self.pod_line)
-
-    def line_of(self, key: str) -> int:
-        sc = self.workload.container.get("securityContext")
-        if isinstance(sc, Mapping) and key in sc and hasattr(sc, "line_of"):
-            return int(sc.line_of(key))
-        return self.line
+# -- Ingress and routes -----------------------------------------------------------------------
 
 
-def secured_containers(project: Project, *, include_init: bool = True,
-                       linux_only: bool = False) -> Iterator[Secured]:
-    for workload in project.workloads(include_init=include_init):
-        spec = pod_spec(workload.obj.data) or {}
-        if linux_only and dig(spec, "os", "name") == "windows":
-            continue  # the restricted profile exempts these fields on Windows pods
-        pod = spec.get("securityContext")
-        own = workload.container.get("securityContext")
-        yield Secured(workload, pod if isinstance(pod, Mapping) else {},
-                      own if isinstance(own, Mapping) else {})
-
-
-def nested_edit(document: int, base: tuple[str | int, ...], root: Mapping[str, Any],
-                keys: tuple[str, ...], value: object, *, op: str = "set") -> YamlEdit:
-    """An edit that sets ``root[keys...] = value``, creating the missing mappings."""
-    node: Any = root
-    path = base
-    for depth, key in enumerate(keys[:-1]):
-        child = node.get(key) if isinstance(node, Mapping) else None
-        if not isinstance(child, Mapping):
-            rest: Any = [value] if op == "append" else value
-            for inner in reversed(keys[depth + 1:]):
-                rest = {inner: rest}
-            return YamlEdit(document, path, key, rest, "setdefault")
-        node, path = child, (*path, key)
-    return YamlEdit(document, path, keys[-1], value, op)
-
-
-def container_fix(item: Secured, description: str, keys: tuple[str, ...], value: object,
-                  op: str = "set") -> Fix:
-    """An unsafe fix that sets ``securityContext.<keys>`` on the container."""
-    obj = item.workload.obj
-    edit = nested_edit(obj.document, (*object_path(obj), *item.workload.ref.path),
-                       item.workload.container, ("securityContext", *keys), value, op=op)
-    return Fix(description, FixSafety.UNSAFE, yaml_edits=(edit,))
-
-
-def pod_fix(obj: KubeObject, description: str, keys: tuple[str, ...], value: object) -> Fix:
-    """An unsafe fix that sets ``<keys>`` on the pod spec of ``obj``."""
-    spec_path = pod_spec_path(obj.data) or ("spec",)
-    edit = nested_edit(obj.document, (*object_path(obj), *spec_path), pod_spec(obj.data) or {},
-                       keys, value)
-    return Fix(description, FixSafety.UNSAFE, yaml_edits=(edit,))
-
-
-# -- Ingress ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Backend:
     """A Service an Ingress routes to (``networking.k8s.io/v1`` or legacy shape)."""
@@ -484,15 +347,213 @@ def ingress_backends(ingress: KubeObject) -> Iterator[Backend]:
                 yield found
 
 
+def _backend_names(node: object) -> Iterator[str]:
+    """Service names in an Ingress (``service.name``, legacy ``serviceName``) or a Gateway
+    API route (``backendRefs[].name``)."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "service" and isinstance(value, Mapping) and value.get("name"):
+                yield str(value["name"])
+            elif key == "serviceName" and isinstance(value, str):
+                yield value
+            elif key == "backendRefs" and isinstance(value, list):
+                for ref in value:
+                    if isinstance(ref, Mapping) and ref.get("name") and ref.get(
+                            "kind", "Service") == "Service":
+                        yield str(ref["name"])
+            else:
+                yield from _backend_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _backend_names(item)
+
+
+# -- autoscaling ---------------------------------------------------------------------------------
+
+
+def min_replicas(hpa: KubeObject) -> int | None:
+    """An HPA's floor (Kubernetes default 1); ``None`` when not a number (templated)."""
+    value = dig(hpa.data, "spec", "minReplicas")
+    if value is None:
+        return 1
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def replica_floor(obj: KubeObject, hpas: list[KubeObject]) -> tuple[int, str] | None:
+    """Fewest pods ``obj`` runs, and why: its HPA's minReplicas, else ``replicas`` (default 1)."""
+    if obj.kind not in SCALABLE_KINDS:
+        return None
+    floors = [m for m in (min_replicas(h) for h in hpas) if m is not None]
+    if hpas:
+        return (min(floors), f"{hpas[0].ref} minReplicas") if floors else None
+    value = dig(obj.data, "spec", "replicas")
+    if value is None:
+        return 1, "replicas (default)"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, "replicas"
+    return None
+
+
+# -- the links of one run ---------------------------------------------------------------------
+class LimitRangeDefaults:
+    """Which requests/limits a namespace's LimitRanges fill in for containers that omit them."""
+
+    def __init__(self, ranges: Iterable[KubeObject]) -> None:
+        self._ranges: list[tuple[KubeObject, frozenset[tuple[str, str]]]] = []
+        for obj in ranges:
+            provided: set[tuple[str, str]] = set()
+            for item in dig(obj.data, "spec", "limits") or []:
+                if not isinstance(item, Mapping) or item.get("type", "Container") != "Container":
+                    continue
+                for resource in item.get("default") or {}:
+                    # defaultRequest falls back to default when unset
+                    provided |= {("limits", str(resource)), ("requests", str(resource))}
+                for resource in item.get("defaultRequest") or {}:
+                    provided.add(("requests", str(resource)))
+            if provided:
+                self._ranges.append((obj, frozenset(provided)))
+
+    def provides(self, obj: KubeObject, field: str, resource: str) -> bool:
+        return any((field, resource) in provided and same_namespace(lr.namespace, obj.namespace)
+                   for lr, provided in self._ranges)
+
+
+_NO_PODS = PodIndex(())
+_NO_SERVICES = NamespaceIndex(())
+_NO_LIMITS = LimitRangeDefaults(())
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """The indexes of one unit."""
+
+    pods: PodIndex
+    services: NamespaceIndex
+    limits: LimitRangeDefaults
+    #: (target kind, target name) -> HPAs
+    hpas: Mapping[tuple[str, str], tuple[KubeObject, ...]]
+    #: (namespace, Service name) an Ingress or a Gateway API route sends to
+    routed: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Links:
+    """Every cross-object relation of one run, indexed once (per unit)."""
+
+    scope: Scope
+    units: Mapping[tuple[str, ...], _Unit]
+    #: id(pod-bearing object) -> the Services that select its pods, by (path, line)
+    services_by_pod: Mapping[int, tuple[KubeObject, ...]]
+
+    @classmethod
+    def of(cls, objects: Sequence[KubeObject], scope: Scope) -> Links:
+        grouped: dict[tuple[str, ...], list[KubeObject]] = defaultdict(list)
+        for obj in objects:
+            grouped[scope.unit(obj.path)].append(obj)
+        units: dict[tuple[str, ...], _Unit] = {}
+        services_by_pod: dict[int, list[KubeObject]] = defaultdict(list)
+        for unit, members in grouped.items():
+            pods = PodIndex(o for o in members if pod_spec(o.data) is not None or is_custom(o))
+            services = NamespaceIndex(o for o in members if o.kind == "Service")
+            hpas: dict[tuple[str, str], list[KubeObject]] = defaultdict(list)
+            routed: set[tuple[str, str]] = set()
+            for obj in members:
+                if obj.kind == "HorizontalPodAutoscaler":
+                    ref = dig(obj.data, "spec", "scaleTargetRef")
+                    if isinstance(ref, Mapping):
+                        hpas[(str(ref.get("kind", "")), str(ref.get("name", "")))].append(obj)
+                elif obj.kind in {"Ingress", "HTTPRoute", "GRPCRoute"}:
+                    namespace = obj.namespace or "default"
+                    routed.update((namespace, name) for name in _backend_names(
+                        obj.data.get("spec")))
+            for service in services.all:
+                for obj in pods.selected(dig(service.data, "spec", "selector"), service.namespace):
+                    services_by_pod[id(obj)].append(service)
+            units[unit] = _Unit(pods, services, LimitRangeDefaults(
+                o for o in members if o.kind == "LimitRange"),
+                {k: tuple(v) for k, v in hpas.items()}, frozenset(routed))
+        return cls(scope, units, {k: tuple(sorted(v, key=lambda s: (s.path, s.line)))
+                                  for k, v in services_by_pod.items()})
+
+    def _unit(self, obj: KubeObject) -> _Unit | None:
+        return self.units.get(self.scope.unit(obj.path))
+
+    def pod_index(self, near: KubeObject) -> PodIndex:
+        """The pod-bearing objects (and custom resources) of ``near``'s unit."""
+        unit = self._unit(near)
+        return unit.pods if unit else _NO_PODS
+
+    def service_index(self, near: KubeObject) -> NamespaceIndex:
+        """The Services of ``near``'s unit."""
+        unit = self._unit(near)
+        return unit.services if unit else _NO_SERVICES
+
+    def limit_ranges(self, near: KubeObject) -> LimitRangeDefaults:
+        unit = self._unit(near)
+        return unit.limits if unit else _NO_LIMITS
+
+    def provides(self, obj: KubeObject, field: str, resource: str) -> bool:
+        """Whether a LimitRange near ``obj`` fills in ``field`` (requests/limits) of
+        ``resource`` for containers that omit it."""
+        return self.limit_ranges(obj).provides(obj, field, resource)
+
+    def services_for(self, obj: KubeObject) -> tuple[KubeObject, ...]:
+        """The Services whose selector matches the pods of ``obj`` (Jobs' ``job-name`` and
+        StatefulSets' pod-name labels count), in file order."""
+        return self.services_by_pod.get(id(obj), ())
+
+    def pods_near(self, obj: KubeObject) -> list[KubeObject]:
+        """Objects with a pod template near ``obj`` (same unit, same namespace rule)."""
+        return [o for o in self.pod_index(obj).near(obj.namespace) if pod_spec(o.data) is not None]
+
+    def pdb_selected(self, pdb: KubeObject) -> list[KubeObject]:
+        """Pod-bearing objects whose pods the PodDisruptionBudget's selector matches (none
+        for a missing or empty selector)."""
+        selector = dig(pdb.data, "spec", "selector")
+        if not isinstance(selector, Mapping) or not (selector.get("matchLabels") or
+                                                     selector.get("matchExpressions")):
+            return []
+        return [o for o in self.pod_index(pdb).selected(selector, pdb.namespace,
+                                                       label_selector=True)
+                if pod_spec(o.data) is not None]
+
+    def hpas_for(self, obj: KubeObject) -> list[KubeObject]:
+        """HPAs whose ``scaleTargetRef`` names ``obj``."""
+        unit = self._unit(obj)
+        found = unit.hpas.get((obj.kind, obj.name), ()) if unit else ()
+        return [h for h in found if same_namespace(h.namespace, obj.namespace)]
+
+    def hpa_target(self, hpa: KubeObject) -> KubeObject | None:
+        """The pod-bearing object an HPA scales, if it is among the inputs."""
+        ref = dig(hpa.data, "spec", "scaleTargetRef")
+        if not isinstance(ref, Mapping):
+            return None
+        kind, name = str(ref.get("kind", "")), str(ref.get("name", ""))
+        for obj in self.pod_index(hpa).by_name.get(name, []):
+            if obj.kind == kind and pod_spec(obj.data) is not None and same_namespace(
+                    obj.namespace, hpa.namespace):
+                return obj
+        return None
+
+    def proxied(self, service: KubeObject) -> str | None:
+        """Why a proxy with an idle timeout sits in front of ``service``, if one does."""
+        if dig(service.data, "spec", "type") == "LoadBalancer":
+            return f"Service/{service.name} is of type LoadBalancer"
+        unit = self._unit(service)
+        if unit and ((service.namespace or "default"), service.name) in unit.routed:
+            return f"an Ingress routes to Service/{service.name}"
+        return None
+
+
 _PORT_IN_TEXT = re.compile(r"(?:^|[:=\s])(\d{2,5})(?![\d.])")
 
 
-def mentioned_ports(project: Project, obj: KubeObject) -> set[int]:
+def mentioned_ports(model: Model, obj: KubeObject) -> set[int]:
     """Port numbers the containers' servers are told to listen on (``--bind :8000``,
     ``--port``, ``--metrics-bind-address=:8443``, env values), declared or not."""
     found: set[int] = set()
-    for ref in containers(obj.data):
-        c = ref.container
+    for workload in model.containers_of(obj):
+        c = workload.container
         texts: list[str] = []
         for key in ("command", "args", "env"):
             items = c.get(key)
@@ -501,7 +562,7 @@ def mentioned_ports(project: Project, obj: KubeObject) -> set[int]:
                     texts.append(str(item))
                 elif isinstance(item, Mapping) and item.get("value") is not None:
                     texts.append(str(item["value"]))
-        server = project.server_for(Workload(obj, ref))
+        server = model.server_for(workload)
         if server is not None:
             texts += [str(server.options.get(k, "")) for k in ("bind", "port")]
         for text in texts:
