@@ -77,19 +77,6 @@ class Collector:
 
     def namespaces(self, wanted: list[str]) -> list[str]:
         match = "container_memory_working_set_bytes"
-        clusters = self.prom.label_values(self.settings.cluster_label, match, self.start,
-                                          self.end)
-        if self.settings.cluster:
-            if self.settings.cluster not in clusters:
-                raise PrometheusError(
-                    f"no series with {self.settings.cluster_label}=\"{self.settings.cluster}\"",
-                    f"clusters seen: {', '.join(clusters) or 'none'}")
-            self.cluster = self.settings.cluster
-        elif len(clusters) > 1:
-            raise PrometheusError(
-                f"this Prometheus holds {len(clusters)} clusters ({', '.join(clusters)}); "
-                "mixing them would give wrong figures",
-                "set cluster = \"NAME\" in [tool.podfit.recommend]")
         found = self.prom.label_values("namespace", match, self.start, self.end)
         if not found:
             raise PrometheusError(
@@ -102,6 +89,24 @@ class Collector:
             raise PrometheusError(f"no cAdvisor series for namespace(s) {', '.join(missing)}",
                                   f"namespaces with data: {', '.join(found[:20])}")
         return wanted
+
+    def pick_cluster(self, ns: str) -> None:
+        """Never mix clusters that share a Prometheus (Thanos, Mimir): one per run."""
+        label, wanted = self.settings.cluster_label, self.settings.cluster
+        clusters = self.prom.label_values(
+            label, f'container_memory_working_set_bytes{{namespace="{ns}"}}', self.start,
+            self.end)
+        self.cluster = ""
+        if wanted and clusters:
+            if wanted not in clusters:
+                raise PrometheusError(f'{ns}: no series with {label}="{wanted}"',
+                                      f"clusters seen: {', '.join(clusters)}")
+            self.cluster = wanted
+        elif len(clusters) > 1:
+            raise PrometheusError(
+                f"{ns}: this Prometheus holds {len(clusters)} clusters ({', '.join(clusters)}); "
+                "mixing them would give wrong figures",
+                f'set cluster = "{clusters[0]}" in [tool.podfit.recommend]')
 
     def owners(self, ns: str) -> dict[str, tuple[str, str]] | None:
         """pod -> (kind, name) through ReplicaSets; ``None`` without kube-state-metrics."""
@@ -148,6 +153,7 @@ class Collector:
                 for s in self._instant(expr)}
 
     def _namespace(self, ns: str, selector: str, data: ClusterData) -> None:
+        self.pick_cluster(ns)
         w, cad, m = self.window, self._cad(ns), self._m(ns)
         step = f"{int(self.step)}s"
         owners = self.owners(ns)
