@@ -112,7 +112,7 @@ def test_dockerfile_shape(tmp_path: Path) -> None:
     docker = out["Dockerfile"]
     assert docker.count("\nFROM ") == 3
     assert "ARG BASE_IMAGE=python:3.12-slim-bookworm" in docker
-    assert docker.index("COPY requirements*.txt") < docker.index("COPY . /app")
+    assert docker.index("COPY requirements.txt ./") < docker.index("COPY . /app")
     assert "--mount=type=cache" in docker
     assert "--mount=type=secret" in docker
     assert 'CMD ["gunicorn"' in docker

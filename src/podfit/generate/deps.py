@@ -1,4 +1,5 @@
-"""Dependency facts read from files: manager, declared packages, Python version, native needs."""
+"""Dependency facts read from files: manager, declared packages and their pins, the files a
+build must copy, and what native packages need from the OS for the chosen Python."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from podfit.core.errors import InputError, UsageError
+from podfit.core.packages import (
+    native_package,
+    normalize_name,
+    parse_requirement,
+    read_requirements,
+    wheel_available,
+)
+from podfit.generate.pyversion import SUPPORTED_PYTHONS, detect_python
+from podfit.generate.workspace import Workspace, find_workspace
 
 #: Lock files and the manager each one belongs to, most specific first.
 LOCK_FILES = {
@@ -19,69 +29,28 @@ LOCK_FILES = {
     "Pipfile.lock": "pipenv",
 }
 MANAGERS = ("requirements", "pip-tools", "poetry", "pdm", "pipenv", "uv", "pyproject")
-SUPPORTED_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13")
-DEFAULT_PYTHON = "3.12"
-
-
-@dataclass(frozen=True)
-class NativeDep:
-    """A package with compiled parts: what building it and running it need from the OS."""
-
-    name: str
-    build_packages: tuple[str, ...]
-    runtime_packages: tuple[str, ...]
-    musl_wheels: bool
-    why: str
-
-
-#: Packages whose wheels are missing (build tools needed) or that load OS libraries at run time.
-#: Debian package names; ``build_packages`` empty means manylinux wheels exist on PyPI.
-NATIVE = {
-    nd.name: nd
-    for nd in (
-        NativeDep("psycopg2", ("gcc", "libc6-dev", "libpq-dev"), ("libpq5",), False,
-                  "sdist only: compiled against libpq at install, loads libpq5 at run time"),
-        NativeDep("psycopg", (), ("libpq5",), False,
-                  "pure Python, loads libpq5 with ctypes at run time"),
-        NativeDep("psycopg2-binary", (), (), True, "manylinux/musllinux wheels bundle libpq"),
-        NativeDep("mysqlclient", ("gcc", "libc6-dev", "pkg-config", "default-libmysqlclient-dev"),
-                  ("libmariadb3",), False, "sdist only: compiled against libmariadb"),
-        NativeDep("python-ldap", ("gcc", "libc6-dev", "libldap2-dev", "libsasl2-dev"),
-                  ("libldap-2.5-0", "libsasl2-2"), False, "sdist only: compiled against OpenLDAP"),
-        NativeDep("uwsgi", ("gcc", "libc6-dev"), (), False, "sdist only: compiled at install"),
-        NativeDep("lxml", (), (), True, "manylinux/musllinux wheels bundle libxml2 and libxslt"),
-        NativeDep("pillow", (), (), True, "manylinux/musllinux wheels bundle the image codecs"),
-        NativeDep("cryptography", (), (), True, "abi3 wheels for glibc and musl"),
-        NativeDep("numpy", (), (), True, "wheels bundle OpenBLAS for glibc and musl"),
-        NativeDep("pandas", (), (), True, "wheels for glibc and musl"),
-        NativeDep("grpcio", (), (), False, "manylinux wheels; musl builds compile for minutes"),
-        NativeDep("weasyprint", (), ("libpango-1.0-0", "libpangoft2-1.0-0"), False,
-                  "loads Pango with cffi at run time"),
-        NativeDep("pycairo", ("gcc", "libc6-dev", "pkg-config", "libcairo2-dev"),
-                  ("libcairo2",), False, "compiled against cairo"),
-    )
-}
+__all__ = ["SUPPORTED_PYTHONS", "DepFacts", "NativeNeed", "canonical", "detect_deps",
+           "read_toml"]
 
 
 def canonical(name: str) -> str:
-    """PEP 503 normalized project name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503 normalized project name (kept for callers; see core.packages)."""
+    return normalize_name(name)
 
 
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+@dataclass(frozen=True)
+class NativeNeed:
+    """One native package as installed for the chosen Python: what the builder stage and the
+    final stage need from the OS, and whether Alpine has a wheel."""
 
-
-def requirement_names(lines: list[str]) -> list[str]:
-    """Project names from requirement lines (options, comments and URLs skipped)."""
-    names = []
-    for raw in lines:
-        line = raw.split("#", 1)[0].strip()
-        if not line or line.startswith("-") or "://" in line.split(";")[0].split("@")[0]:
-            continue
-        match = _REQ_NAME.match(line)
-        if match:
-            names.append(canonical(match.group(1)))
-    return names
+    name: str
+    version: str | None
+    build_packages: tuple[str, ...]
+    runtime_packages: tuple[str, ...]
+    alpine_build: tuple[str, ...]
+    alpine_runtime: tuple[str, ...]
+    musl_wheels: bool
+    why: str
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -99,23 +68,32 @@ class DepFacts:
     packages: tuple[str, ...]
     python_version: str
     python_reason: str
-    native: tuple[NativeDep, ...]
+    native: tuple[NativeNeed, ...]
+    versions: tuple[tuple[str, str], ...] = ()
+    """(name, pinned version) for every pin found (requirements, constraints, locks)."""
+    files: tuple[str, ...] = ()
+    """Dependency files the build copies before installing, relative to the build context."""
+    workspace: Workspace | None = None
+    """The uv/Poetry workspace the project is a member of (the build context is its root)."""
+    lock_dir: str = ""
+    """Where the lock file sits, relative to the build context ("" = the context root)."""
 
 
-def _pyproject(root: Path) -> dict[str, Any]:
-    path = root / "pyproject.toml"
-    return read_toml(path) if path.is_file() else {}
-
-
-def detect_manager(root: Path, pyproject: dict[str, Any], override: str | None) -> tuple[str, str]:
+def detect_manager(root: Path, lock_root: Path, pyproject: dict[str, Any],
+                   override: str | None) -> tuple[str, str]:
     """The dependency manager and why; several lock files without a tie-breaker → UsageError."""
+    locks = [(f, m) for f, m in LOCK_FILES.items()
+             if (root / f).is_file() or (lock_root / f).is_file()]
     if override:
         if override not in MANAGERS:
             raise UsageError(f"unknown dependency manager {override!r}",
                              f"use one of: {', '.join(MANAGERS)}")
+        lock = {"uv": "uv.lock", "poetry": "poetry.lock", "pdm": "pdm.lock"}.get(override)
+        if lock and lock not in {f for f, _ in locks}:
+            raise UsageError(f"--deps {override} but no {lock} in {root} or its workspace root",
+                             f"create it (e.g. `{override} lock`), or pick another --deps")
         return override, "set with --deps or [tool.podfit] deps"
     tools = pyproject.get("tool", {})
-    locks = [(f, m) for f, m in LOCK_FILES.items() if (root / f).is_file()]
     if len(locks) > 1:
         # A [tool.<manager>] table or build backend names the one the project really uses.
         backend = str(pyproject.get("build-system", {}).get("build-backend", ""))
@@ -130,7 +108,8 @@ def detect_manager(root: Path, pyproject: dict[str, Any], override: str | None) 
             + " (or [tool.podfit] deps = ...), or delete the stale lock file")
     if locks:
         f, m = locks[0]
-        return m, f"{f} is present: install exactly what it locks"
+        where = "" if (root / f).is_file() else " at the workspace root"
+        return m, f"{f} is present{where}: install exactly what it locks"
     if "poetry" in tools and "dependencies" in tools["poetry"]:
         return "poetry", "pyproject.toml has [tool.poetry.dependencies] (no poetry.lock yet)"
     if (root / "Pipfile").is_file():
@@ -146,103 +125,129 @@ def detect_manager(root: Path, pyproject: dict[str, Any], override: str | None) 
                      "(or a Poetry/PDM/Pipenv/uv lock file)")
 
 
-def declared_packages(root: Path, manager: str, pyproject: dict[str, Any]) -> list[str]:
-    """Names of the runtime dependencies the project declares or locks (for detection only)."""
-    names: list[str] = []
-    deps = pyproject.get("project", {}).get("dependencies", [])
-    names += requirement_names([str(d) for d in deps])
+def _pins(root: Path, lock_root: Path, manager: str,
+          pyproject: dict[str, Any]) -> tuple[dict[str, str | None], list[Path]]:
+    """name -> pinned version (or None) of the runtime dependencies, and the files read."""
+    found: dict[str, str | None] = {}
+    files: list[Path] = []
+
+    def add(name: str, version: str | None) -> None:
+        key = normalize_name(name)
+        if key and (found.get(key) is None):
+            found[key] = version
+
+    for dep in pyproject.get("project", {}).get("dependencies", []) or []:
+        req = parse_requirement(str(dep), root / "pyproject.toml", 0)
+        if req:
+            add(req.name, req.pinned)
     poetry = pyproject.get("tool", {}).get("poetry", {})
-    names += [canonical(n) for n in poetry.get("dependencies", {}) if n.lower() != "python"]
-    if (root / "requirements.txt").is_file() and manager in ("requirements", "pip-tools"):
-        names += requirement_names(_read_lines(root / "requirements.txt"))
+    for name, spec in (poetry.get("dependencies", {}) or {}).items():
+        if name.lower() != "python":
+            pin = spec if isinstance(spec, str) and re.fullmatch(r"=?=?\d[\w.]*", spec) else None
+            add(name, pin.lstrip("=") if pin else None)
+    if manager in ("requirements", "pip-tools") and (root / "requirements.txt").is_file():
+        reqs = read_requirements(root / "requirements.txt")
+        files += list(reqs.files)
+        for r in reqs.requirements:
+            add(r.name, r.pinned or reqs.pinned(r.name))
     if manager == "pipenv":
         lock = root / "Pipfile.lock"
         if lock.is_file():
             try:
-                names += [canonical(n) for n in json.loads(lock.read_text())["default"]]
-            except (ValueError, KeyError) as exc:
+                for n, v in json.loads(lock.read_text())["default"].items():
+                    add(n, str(v.get("version", "")).lstrip("=") or None)
+            except (ValueError, KeyError, AttributeError) as exc:
                 raise InputError(f"cannot read Pipfile.lock: {exc}",
                                  "run `pipenv lock` to regenerate it") from None
         elif (root / "Pipfile").is_file():
-            names += [canonical(n) for n in read_toml(root / "Pipfile").get("packages", {})]
+            for n in read_toml(root / "Pipfile").get("packages", {}):
+                add(n, None)
     for lock_name in ("poetry.lock", "pdm.lock", "uv.lock"):
-        if LOCK_FILES[lock_name] == manager and (root / lock_name).is_file():
-            names += [canonical(str(p.get("name", ""))) for p in
-                      read_toml(root / lock_name).get("package", [])]
-    return list(dict.fromkeys(n for n in names if n))
-
-
-def _read_lines(path: Path) -> list[str]:
-    lines = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        ref = re.match(r"^\s*-r\s+(\S+)", line)
-        if ref and (path.parent / ref.group(1)).is_file():
-            lines += _read_lines(path.parent / ref.group(1))
-        else:
-            lines.append(line)
-    return lines
-
-
-def _lowest_minor(spec: str) -> str | None:
-    """The lowest supported minor version a specifier such as ``>=3.10,<4`` or ``^3.11`` allows."""
-    for minor in SUPPORTED_PYTHONS:
-        if _allows(spec, minor):
-            return minor
-    return None
-
-
-def _allows(spec: str, minor: str) -> bool:
-    version = tuple(int(p) for p in minor.split("."))
-    for part in re.split(r"[,|]", spec.replace(" ", "")):
-        m = re.fullmatch(r"(\^|~=|~|>=|<=|==|!=|>|<)?(\d+)(?:\.(\d+))?(?:\.[\d*]+)?", part)
-        if not part or part == "*":
+        if LOCK_FILES[lock_name] != manager:
             continue
-        if not m:
-            return False
-        op, major, mnr = m.group(1) or "==", int(m.group(2)), int(m.group(3) or 0)
-        bound = (major, mnr)
-        ok = {
-            "^": bound <= version < (major + 1, 0), "~": version == bound,
-            "~=": bound <= version, ">=": version >= bound, ">": version > bound,
-            "<": version < bound, "<=": version <= bound, "!=": version != bound,
-            "==": version == bound if m.group(3) else version[0] == major,
-        }[op]
-        if not ok:
-            return False
-    return True
+        path = root / lock_name if (root / lock_name).is_file() else lock_root / lock_name
+        if path.is_file():
+            for p in read_toml(path).get("package", []):
+                source = p.get("source", {})
+                if isinstance(source, dict) and ("editable" in source or "virtual" in source):
+                    continue  # workspace members are source, not index packages
+                add(str(p.get("name", "")), str(p.get("version", "")) or None)
+    return found, files
 
 
-def detect_python(root: Path, pyproject: dict[str, Any], override: str | None) -> tuple[str, str]:
-    """Python minor version and its source, in the order the ecosystem's tools honour them."""
-    if override:
-        if override not in SUPPORTED_PYTHONS:
-            raise UsageError(f"unsupported Python {override!r}",
-                             f"use one of {', '.join(SUPPORTED_PYTHONS)}")
-        return override, "set with --python or [tool.podfit] python"
-    pv = root / ".python-version"
-    if pv.is_file():
-        m = re.match(r"\s*(?:python-?|cpython-?)?(3\.\d+)", pv.read_text())
-        if m:
-            return m.group(1), f".python-version pins {m.group(1)}"
-    requires = pyproject.get("project", {}).get("requires-python")
-    if isinstance(requires, str) and (minor := _lowest_minor(requires)):
-        return minor, f"lowest supported version allowed by requires-python {requires!r}"
-    rt = root / "runtime.txt"
-    if rt.is_file():
-        m = re.match(r"\s*python-(3\.\d+)", rt.read_text())
-        if m:
-            return m.group(1), f"runtime.txt asks for {m.group(0).strip()}"
-    poetry_py = pyproject.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
-    if isinstance(poetry_py, str) and (minor := _lowest_minor(poetry_py)):
-        return minor, f"lowest version allowed by Poetry's python = {poetry_py!r}"
-    return DEFAULT_PYTHON, f"no version pinned anywhere; {DEFAULT_PYTHON} is a maintained default"
+def _native(pins: dict[str, str | None], python: str) -> tuple[NativeNeed, ...]:
+    needs = []
+    for name, version in pins.items():
+        entry = native_package(name)
+        if entry is None:
+            continue
+        wheel = wheel_available(name, version, python, "glibc")
+        musl = wheel_available(name, version, python, "musl")
+        label = f"{name} {version}" if version else name
+        build: tuple[str, ...] = ()
+        runtime = entry.runtime_packages
+        if wheel is False:
+            build = entry.build_packages
+            runtime = tuple(dict.fromkeys((*runtime, *entry.source_runtime_packages)))
+            first = entry.first_wheel.get("glibc", {}).get(python)
+            why = (f"no manylinux wheel of {label} for CPython {python}"
+                   + (f" (the first is {first})" if first else "")
+                   + ": pip builds it from source, so the builder stage gets the compiler and "
+                   "headers and the final stage the libraries it links")
+        elif runtime:
+            why = entry.why
+        elif wheel is None:
+            why = f"{entry.why} (wheels for CPython {python} not in podfit's table)"
+        else:
+            why = f"a manylinux wheel of {label} exists for CPython {python}: nothing to build"
+        needs.append(NativeNeed(name, version, build, runtime, entry.alpine_build_packages,
+                                entry.alpine_runtime_packages, musl is not False, why))
+    return tuple(needs)
+
+
+def _dep_files(root: Path, context: Path, manager: str, read: list[Path],
+               workspace: Workspace | None) -> tuple[str, ...]:
+    names = {
+        "requirements": [], "pip-tools": [], "pyproject": ["pyproject.toml"],
+        "pipenv": ["Pipfile", "Pipfile.lock"], "poetry": ["poetry.lock", "pyproject.toml"],
+        "pdm": ["pyproject.toml", "pdm.lock"], "uv": ["pyproject.toml", "uv.lock"],
+    }[manager]
+    paths = [p if p.is_absolute() else root / p for p in read]
+    for name in names:
+        for base in (root, workspace.root if workspace else root):
+            if (base / name).is_file():
+                paths.append(base / name)
+    if workspace is not None:
+        paths += [workspace.root / m / "pyproject.toml" for m in workspace.members
+                  if (workspace.root / m / "pyproject.toml").is_file()]
+    out = []
+    for path in paths:
+        try:
+            out.append(path.resolve().relative_to(context.resolve()).as_posix())
+        except ValueError:
+            raise InputError(f"{path} is outside the build context {context}",
+                             "move it into the project, or build from a directory that "
+                             "contains both") from None
+    return tuple(dict.fromkeys(out))
 
 
 def detect_deps(root: Path, manager_override: str | None = None,
                 python_override: str | None = None) -> DepFacts:
-    pyproject = _pyproject(root)
-    manager, why = detect_manager(root, pyproject, manager_override)
-    packages = declared_packages(root, manager, pyproject)
-    python, python_why = detect_python(root, pyproject, python_override)
-    native = tuple(NATIVE[p] for p in packages if p in NATIVE)
-    return DepFacts(manager, why, tuple(packages), python, python_why, native)
+    path = root / "pyproject.toml"
+    pyproject = read_toml(path) if path.is_file() else {}
+    workspace = find_workspace(root)
+    lock_root = workspace.root if workspace else root
+    manager, why = detect_manager(root, lock_root, pyproject, manager_override)
+    if workspace is not None and manager not in ("uv", "poetry"):
+        workspace = None  # a workspace root without its lock file: build the member alone
+    pins, read = _pins(root, lock_root, manager, pyproject)
+    python, python_why = detect_python(root, workspace.root if workspace else None, pyproject,
+                                       python_override)
+    context = workspace.root if workspace else root
+    files = _dep_files(root, context, manager, read, workspace)
+    lock_dir = ""
+    if workspace is not None:
+        lock_dir = "" if (workspace.root / f"{manager}.lock").is_file() else workspace.member
+    versions = tuple((n, v) for n, v in pins.items() if v)
+    return DepFacts(manager, why, tuple(pins), python, python_why, _native(pins, python),
+                    versions, files, workspace, lock_dir)

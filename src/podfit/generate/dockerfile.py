@@ -52,20 +52,30 @@ PYPROJECT_DEPS = (
 )
 
 
-#: manager -> (exporter packages for a build-only tool venv, files, export command)
-EXPORTERS = {
-    "requirements": ("", "requirements*.txt", "cp requirements.txt /tmp/requirements.txt"),
-    "pip-tools": ("", "requirements*.txt", "cp requirements.txt /tmp/requirements.txt"),
-    "pyproject": ("", "pyproject.toml", PYPROJECT_DEPS),
-    "pipenv": ("", "Pipfile Pipfile.lock", PIPFILE_LOCK),
-    "uv": ("'uv>=0.5'", "pyproject.toml uv.lock",
+#: manager -> (exporter packages for a build-only tool venv, export command); ``None``: pip
+#: reads the project's own requirements file (its ``-r``/``-c`` paths stay relative to it).
+EXPORTERS: dict[str, tuple[str, str | None]] = {
+    "requirements": ("", None),
+    "pip-tools": ("", None),
+    "pyproject": ("", PYPROJECT_DEPS),
+    "pipenv": ("", PIPFILE_LOCK),
+    "uv": ("'uv>=0.5'",
            "/opt/tools/bin/uv export --frozen --no-dev --no-emit-project --no-emit-workspace "
-           "--format requirements-txt -o /tmp/requirements.txt"),
-    "poetry": ("", "poetry.lock", POETRY_LOCK),
-    "pdm": ("'pdm>=2.12'", "pyproject.toml pdm.lock",
-            "/opt/tools/bin/pdm export --prod --format requirements "
+           "--format requirements-txt{package} -o /tmp/requirements.txt"),
+    "poetry": ("", POETRY_LOCK),
+    "pdm": ("'pdm>=2.12'", "/opt/tools/bin/pdm export --prod --format requirements "
             "--output /tmp/requirements.txt"),
 }
+
+
+def copy_lines(files: tuple[str, ...]) -> list[str]:
+    """One COPY per directory: COPY with several sources flattens them into one folder."""
+    by_dir: dict[str, list[str]] = {}
+    for path in files:
+        parent = path.rsplit("/", 1)[0] if "/" in path else ""
+        by_dir.setdefault(parent, []).append(path)
+    return [f"COPY {' '.join(paths)} ./{parent + '/' if parent else ''}"
+            for parent, paths in by_dir.items()]
 
 
 def plan_install_flags(plan: Plan) -> str:
@@ -86,7 +96,11 @@ def _apt(packages: tuple[str, ...], alpine: bool) -> str:
 def render_dockerfile(plan: Plan) -> str:
     alpine = plan.base == "alpine"
     distroless = plan.base == "distroless"
-    tools, files, export = EXPORTERS[plan.manager]
+    tools, export = EXPORTERS[plan.manager]
+    if export is not None:
+        export = export.replace("{package}", f" --package {plan.workspace_package}"
+                                if plan.member and plan.workspace_package else "")
+    reqfile = "/tmp/requirements.txt" if export else "requirements.txt"
     workload = plan.web or plan.worker
     assert workload is not None
     lines = [
@@ -144,14 +158,15 @@ def render_dockerfile(plan: Plan) -> str:
         "ENV PATH=/opt/venv/bin:$PATH VIRTUAL_ENV=/opt/venv",
         "WORKDIR /build",
         "# Only the dependency files: this layer survives every source-only change.",
-        f"COPY {files} ./",
+        *copy_lines(plan.dep_files),
         f"RUN {PIP_CACHE} {SECRETS} \\",
         f"    {TRUST} \\",
     ]
-    lines.append(f" && {export} \\")
-    lines.append(" && python3 -m venv /opt/venv \\")
+    if export:
+        lines.append(f" && {export} \\")
     lines += [
-        f" && pip install {plan_install_flags(plan)}-r /tmp/requirements.txt",
+        " && python3 -m venv /opt/venv \\",
+        f" && pip install {plan_install_flags(plan)}-r {reqfile}",
     ]
     if plan.server_packages:
         pins = " ".join(f"'{p}'" for p in plan.server_packages)
@@ -167,7 +182,7 @@ def render_dockerfile(plan: Plan) -> str:
             "# podfit.runtime (standard library only): `podfit init` copied its source into",
             f"# {VENDOR_DIR}/, so no index needs to have podfit. It sizes workers from the pod's",
             "# limits and serves probes, drain and metrics for the server config below.",
-            f"COPY {VENDOR_DIR}/ /build/podfit-runtime/",
+            f"COPY {plan.member + '/' if plan.member else ''}{VENDOR_DIR}/ /build/podfit-runtime/",
             "RUN cp -r /build/podfit-runtime/podfit \\",
             "    \"$(python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])')\"/",
         ]
@@ -176,7 +191,7 @@ def render_dockerfile(plan: Plan) -> str:
     lines += [
         "RUN pip uninstall --yes --quiet pip \\",
         " && python3 -m compileall -q -j 0 /opt/venv",
-        "COPY . /app",
+        f"COPY {plan.member + '/' if plan.member else '.'} /app",
         "# Precompiled (hash-checked) bytecode: the app never writes .pyc at run time.",
         f"RUN rm -rf /app/{VENDOR_DIR} && python3 -m compileall -q -j 0 "
         "--invalidation-mode unchecked-hash /app",

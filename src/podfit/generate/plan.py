@@ -161,6 +161,12 @@ class Plan:
     build_packages: tuple[str, ...]
     runtime_packages: tuple[str, ...]
     src_dir: str
+    dep_files: tuple[str, ...]
+    """Dependency files relative to the build context, copied before the install step."""
+    member: str
+    """The project's folder inside a uv/Poetry workspace (the build context is the workspace
+    root), or "" when the project itself is the context."""
+    workspace_package: str
     image: str
     runtime: bool
     """Whether the image carries podfit.runtime (vendored into the build context by init):
@@ -273,7 +279,10 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
         root=facts.root, name=name, version=version, framework=framework, server=server,
         app_ref=app_ref, manager=facts.deps.manager, python=python, base=base_kind,
         base_image=base_image, builder_image=builder_image, build_packages=build_pkgs,
-        runtime_packages=runtime_pkgs, src_dir=src.src_dir, image=image,
+        runtime_packages=runtime_pkgs, src_dir=src.src_dir, dep_files=facts.deps.files,
+        member=facts.deps.workspace.member if facts.deps.workspace else "",
+        workspace_package=facts.deps.workspace.package if facts.deps.workspace else "",
+        image=image,
         runtime=runtime, server_packages=server_pkgs, web=web_wl, worker=worker_wl,
         helm=bool(opts.helm), prometheus_operator=bool(opts.prometheus_operator),
         ingress_host=opts.ingress_host, tls_secret=opts.tls_secret,
