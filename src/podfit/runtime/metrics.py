@@ -200,3 +200,104 @@ def render() -> tuple[bytes, str] | None:
     else:
         body = generate_latest(REGISTRY)
     return body + generate_latest(extra), CONTENT_TYPE_LATEST
+
+
+# --- Worker metrics for `podfit recommend`: what only the app knows -----------------------
+# podfit_workers (live worker processes), podfit_worker_memory_bytes (largest live worker's
+# RSS), podfit_request_slots / podfit_request_slots_busy (threads that can serve a request,
+# and those serving one now), podfit_worker_restarts_total{reason} (oom, timeout, error,
+# recycled). recommend reads them to size memory as base + workers × per-worker, to see a
+# worker OOM-killed inside a container that keeps running, and to size HPA'd pods per slot.
+
+WORKER_EXIT_REASONS = ("oom", "timeout", "error", "recycled")
+_worker_instruments: dict[str, Any] | None = None
+
+
+def worker_instruments() -> dict[str, Any] | None:
+    """The worker gauges and the restart counter, created once per process (or ``None``)."""
+    global _worker_instruments  # noqa: PLW0603  # metrics are per-process singletons
+    if _worker_instruments is not None:
+        return _worker_instruments
+    with _lock:
+        if _worker_instruments is not None:
+            return _worker_instruments
+        try:
+            from prometheus_client import Counter, Gauge
+        except ImportError:
+            return None
+        _worker_instruments = {
+            "workers": Gauge("podfit_workers", "Live worker processes.",
+                             multiprocess_mode="livesum"),
+            "memory": Gauge("podfit_worker_memory_bytes",
+                            "Resident memory of the largest live worker.",
+                            multiprocess_mode="livemax"),
+            "slots": Gauge("podfit_request_slots", "Threads that can serve a request.",
+                           multiprocess_mode="livesum"),
+            "busy": Gauge("podfit_request_slots_busy", "Request slots serving a request now.",
+                          multiprocess_mode="livesum"),
+            "restarts": Counter("podfit_worker_restarts_total",
+                                "Worker processes that exited, by reason.", ["reason"]),
+        }
+    return _worker_instruments
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def worker_started(slots: int = 1) -> None:
+    """Call in each worker after fork (gunicorn ``post_fork``): one worker, ``slots`` threads."""
+    inst = worker_instruments()
+    if inst is None:
+        return
+    inst["workers"].set(1)
+    inst["slots"].set(slots)
+    sample_worker_memory()
+
+
+def sample_worker_memory() -> None:
+    """Record this worker's RSS (cheap: one read of /proc/self/statm)."""
+    inst = worker_instruments()
+    rss = _rss_bytes()
+    if inst is not None and rss is not None:
+        inst["memory"].set(rss)
+
+
+@contextlib.contextmanager
+def busy_slot() -> Iterator[None]:
+    """Count a request slot as busy while the block runs; refresh the worker's RSS after."""
+    inst = worker_instruments()
+    if inst is None:
+        yield
+        return
+    inst["busy"].inc()
+    try:
+        yield
+    finally:
+        inst["busy"].dec()
+        sample_worker_memory()
+
+
+def exit_reason(status: int, *, timed_out: bool = False) -> str:
+    """Why a worker exited, from its ``waitpid`` status: the kernel OOM killer sends SIGKILL;
+    gunicorn's timeout sends SIGABRT first (``timed_out`` when the arbiter said so)."""
+    import signal
+
+    if timed_out or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGABRT):
+        return "timeout"
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL:
+        return "oom"
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        return "recycled"
+    return "error"
+
+
+def worker_exited(reason: str) -> None:
+    """Call in the master when a worker exits (gunicorn ``child_exit``)."""
+    inst = worker_instruments()
+    if inst is not None:
+        inst["restarts"].labels(reason if reason in WORKER_EXIT_REASONS else "error").inc()
