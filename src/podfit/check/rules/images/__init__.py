@@ -19,4 +19,6 @@ MODULES: tuple[str, ...] = (
     "dont_write_bytecode",
     "uv_without_bytecode",
     "runner_at_runtime",
+    "end_of_life_python_base",
+    "unpinned_requirement",
 )

@@ -5,5 +5,5 @@ MODULES: tuple[str, ...] = (
     "privileged_container", "privilege_escalation", "capabilities_not_dropped",
     "capability_added", "run_as_non_root", "runs_as_root", "writable_root_filesystem",
     "image_tag_latest", "service_account_token_mounted", "seccomp_profile_unset",
-    "host_namespaces",
+    "host_namespaces", "debug_mode_env", "committed_secret_data", "credentials_in_env",
 )

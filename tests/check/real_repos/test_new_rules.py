@@ -1,0 +1,67 @@
+"""New rules on fixtures modelled on real repositories: exact (path, line, code), and the
+false-positive fixtures next to them (Node, one-off Jobs, placeholders, safe rollouts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from podfit.check.engine import run_check
+from podfit.check.settings import CheckSettings
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent.parent
+
+
+def found(codes: str, *dirs: str) -> list[tuple[str, int, str]]:
+    paths = [str((HERE / d).relative_to(ROOT)) for d in dirs]
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = run_check(paths, CheckSettings(), select=tuple(codes.split(",")))
+    finally:
+        os.chdir(cwd)
+    prefix = "tests/check/real_repos/"
+    return sorted((f.path.removeprefix(prefix), f.line, f.code) for f in result.findings)
+
+
+@pytest.mark.parametrize(("codes", "dirs", "expected"), [
+    ("PF408,PF409", ("availability",), [
+        ("availability/web.yaml", 11, "PF408"),  # replicas 1, maxUnavailable 1
+        ("availability/web.yaml", 28, "PF409"),  # PDB maxUnavailable 1 over 1 replica
+        ("availability/web.yaml", 40, "PF408"),  # 100% of the HPA's 2
+        ("availability/web.yaml", 65, "PF409"),  # minAvailable: 0
+    ]),
+    ("PF812", ("secrets",), [
+        ("secrets/deploy.yaml", 32, "PF812"),  # FLASK_DEBUG=1 (Python by name)
+        ("secrets/deploy.yaml", 34, "PF812"),  # DEBUG=True on a Celery (Python) container
+        # not: DEBUG=true on the Node frontend, FLASK_ENV in the one-off migrate Job
+    ]),
+    ("PF813", ("secrets",), [
+        ("secrets/secrets.yaml", 8, "PF813"),  # base64 of real values
+        ("secrets/secrets.yaml", 27, "PF813"),  # stringData SECRET_KEY
+        # not: changeme / ${API_TOKEN} / <your-key-here> / base64 CHANGEME, nor a token Secret
+    ]),
+    ("PF814", ("secrets",), [
+        ("secrets/deploy.yaml", 17, "PF814"),  # amqp://guest:guest@
+        ("secrets/deploy.yaml", 19, "PF814"),  # postgres://django:…@
+        ("secrets/deploy.yaml", 23, "PF814"),  # DJANGO_SECRET_KEY literal
+        # not: $(REDIS_PASSWORD) in a URL, SECRET_KEY_FILE path, API_TOKEN=changeme, valueFrom
+    ]),
+    ("PF118,PF119", ("eol_app",), [
+        ("eol_app/Dockerfile", 1, "PF118"),  # python:3.8-slim builder
+        ("eol_app/Dockerfile", 5, "PF118"),  # tiangolo/uwsgi-nginx-flask:python3.6
+        ("eol_app/requirements/base.txt", 2, "PF119"),  # flask, via -r -r
+        ("eol_app/requirements/base.txt", 4, "PF119"),  # celery[redis]
+    ]),
+])
+def test_rule_fixtures(codes: str, dirs: tuple[str, ...],
+                       expected: list[tuple[str, int, str]]) -> None:
+    assert found(codes, *dirs) == expected
+
+
+def test_safe_layouts_are_silent() -> None:
+    assert found("PF408,PF409,PF812,PF813,PF814,PF118,PF119", "voting", "microservices") == []
