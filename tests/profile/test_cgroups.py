@@ -44,6 +44,26 @@ def test_v1_paths_inside_a_docker_container_translate_the_mount_root() -> None:
     assert dirs["memory"] == Path("/sys/fs/cgroup/memory")
 
 
+# A pod's cgroup namespace mounts /kubepods; this process sits in a sibling group whose name
+# merely starts with it, so its path is hidden by the namespace: we are at the mount's root.
+PREFIX_MOUNTINFO = ("40 31 0:29 /kubepods /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+                    "41 31 0:30 /kubepods /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n")
+PREFIX_CGROUP = "4:memory:/kubepods-burstable/pod1\n1:cpu:/kubepods/pod2\n"
+
+
+def test_a_mount_root_is_not_a_string_prefix_of_a_sibling_cgroup() -> None:
+    dirs = own_v1_dirs(PREFIX_MOUNTINFO, PREFIX_CGROUP)
+    assert dirs == {"cpu": Path("/sys/fs/cgroup/cpu/pod2"),
+                    "memory": Path("/sys/fs/cgroup/memory")}  # not …/memory/-burstable/pod1
+
+
+def test_profile_resolves_cgroups_through_runtime_limits() -> None:
+    from podfit.profile import cgroups
+
+    assert not hasattr(cgroups, "parse_mountinfo")  # one home for cgroup paths: runtime.limits
+    assert not hasattr(cgroups, "_translate")
+
+
 def _spawn(group: CgroupV1 | CgroupV2, code: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", code], preexec_fn=_enter(  # noqa: PLW1509
         group.procs_files()), stderr=subprocess.DEVNULL)

@@ -1,13 +1,16 @@
 """No process or cgroup outlives a profile: after success, a crash before ready, a crash under
-load (with an orphaned grandchild), an OOM kill, Ctrl-C and SIGTERM."""
+load (with an orphaned grandchild), an OOM kill; SIGINT, SIGTERM and SIGHUP in every phase on
+a busy machine (within the stated bound); and a SIGKILLed podfit (the next run cleans up)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -16,8 +19,9 @@ import pytest
 from podfit.core.errors import ProfileError
 from podfit.profile import CgroupBackend, ModelSettings, RunSettings, SweepSettings, run_profile
 from podfit.profile.cgroups import Limits
+from podfit.profile.live import EXIT_BOUND_S
 from podfit.profile.sandbox import CgroupApp
-from tests.profile.conftest import GUNICORN, ROOT, example, leftovers, needs_cgroup
+from tests.profile.conftest import GUNICORN, ROOT, example, leftovers, needs_cgroup, v1_dirs
 
 pytestmark = [needs_cgroup, pytest.mark.real]
 
@@ -117,35 +121,151 @@ def test_oom_kill_is_reported_and_cleaned_up() -> None:
     assert not _alive(backend.seen)
 
 
-def _running_app_pids(owner: int, timeout: float = 30) -> tuple[list[Path], set[int]]:
+@pytest.fixture
+def cpu_hogs() -> Iterator[list[int]]:
+    """Two busy loops beside the test (the machine this must hold on is busy)."""
+    hogs = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(2)]
+    try:
+        yield [h.pid for h in hogs]
+    finally:
+        for hog in hogs:
+            os.kill(hog.pid, signal.SIGKILL)
+            hog.wait()
+
+
+def _procs(directory: Path) -> dict[int, str]:
+    found = {}
+    with contextlib.suppress(OSError, ValueError):
+        for pid in (directory / "cgroup.procs").read_text().split():
+            with contextlib.suppress(psutil.Error):
+                found[int(pid)] = " ".join(psutil.Process(int(pid)).cmdline())
+    return found
+
+
+def _wait_for_phase(cli: subprocess.Popen[str], phase: str,
+                    timeout: float = 120) -> tuple[list[Path], set[int]]:
+    """Wait until the profile is in ``phase`` (judged from what runs in its cgroups: the
+    load generators' group is ``podfit-<pid>-0``): ``warm-up`` (the app is up and the first
+    wrk runs), ``load`` (a second wrk: the measured closed loop) or ``verification`` (the
+    built-in open-loop generator: the SLO probe of the chosen configuration)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        dirs = leftovers(owner)
-        pids = {int(p) for d in dirs for p in (d / "cgroup.procs").read_text().split()}
-        if len(pids) >= 2:  # gunicorn master and worker
-            return dirs, pids
-        time.sleep(0.1)
-    raise AssertionError("the app never started")
+    wrks: set[int] = set()
+    app: set[int] = set()
+    while time.monotonic() < deadline and cli.poll() is None:
+        dirs = leftovers(cli.pid)
+        helper = False
+        for d in dirs:
+            procs = _procs(d)
+            if d.name.endswith("-0"):
+                wrks |= {pid for pid, cmd in procs.items() if cmd.startswith("wrk")}
+                helper = any("podfit.profile.load" in cmd for cmd in procs.values())
+            else:
+                app |= set(procs)
+        ready = len(app) >= 2
+        if ready and ((phase == "warm-up" and wrks) or (phase == "load" and len(wrks) >= 2)
+                      or (phase == "verification" and helper)):
+            return dirs, app
+        time.sleep(0.05)
+    raise AssertionError(f"the profile never reached {phase} (exit {cli.poll()})")
 
 
-@pytest.mark.usefixtures("no_leftovers")
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupt_removes_everything(sig: signal.Signals) -> None:
+PHASES = ("warm-up", "load", "verification")
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@pytest.mark.usefixtures("no_leftovers", "cpu_hogs")
+@pytest.mark.parametrize("sig", SIGNALS, ids=[s.name for s in SIGNALS])
+@pytest.mark.parametrize("phase", PHASES)
+def test_interrupt_removes_everything(phase: str, sig: signal.Signals) -> None:
     cli = subprocess.Popen(
-        [sys.executable, "-m", "podfit", "profile", "--no-progress", "--duration", "5s",
+        [sys.executable, "-m", "podfit", "profile", "--no-progress", "--warmup", "2s",
+         "--duration", "2s", "--open-duration", "1s", "--workers", "1", "--threads", "1,2",
          "--", GUNICORN, "--chdir", example("io"), "app:app"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        dirs, pids = _running_app_pids(cli.pid)
-        time.sleep(1.5)  # into the load phase
+        dirs, pids = _wait_for_phase(cli, phase)
         os.kill(cli.pid, sig)
-        _, err = cli.communicate(timeout=30)
+        sent = time.monotonic()
+        _, err = cli.communicate(timeout=EXIT_BOUND_S + 30)
+        took = time.monotonic() - sent
     finally:
         if cli.poll() is None:
             cli.kill()
             cli.wait()
-    assert cli.returncode == 130
-    assert "error: interrupted" in err
-    assert "Traceback" not in err
+    assert (cli.returncode, "error: interrupted" in err, "Traceback" in err) == (130, True,
+                                                                                False), err
+    assert took <= EXIT_BOUND_S, f"{took:.1f}s to exit after {sig.name} during {phase}"
     assert not _alive(pids)
     assert not any(d.exists() for d in dirs)
+
+
+@pytest.mark.usefixtures("cpu_hogs")
+def test_sigkilled_podfit_leaves_no_app_and_the_next_run_no_cgroup() -> None:
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "podfit", "profile", "--no-progress", "--duration", "5s",
+         "--workers", "2", "--threads", "1", "--", GUNICORN, "--chdir", example("io"),
+         "app:app"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _, pids = _wait_for_phase(cli, "load")
+        pids |= {p for d in leftovers(cli.pid) for p in _procs(d)}  # the generators too
+        os.kill(cli.pid, signal.SIGKILL)
+        cli.communicate(timeout=30)  # nothing podfit started holds its output open
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    time.sleep(1.0)
+    assert not _alive(pids)
+    CgroupBackend()  # the next run
+    assert leftovers(cli.pid) == []
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.usefixtures("no_leftovers")
+def test_next_run_removes_what_a_killed_run_left_and_says_so() -> None:
+    owner = _dead_pid()
+    dirs = [d / f"podfit-{owner}-3" for d in dict.fromkeys(v1_dirs().values())]
+    for d in dirs:
+        d.mkdir()
+    orphan = subprocess.Popen(  # what a SIGKILLed podfit's app would be: still in its cgroup
+        [sys.executable, "-c", "import time; time.sleep(300)"],
+        preexec_fn=_enter_only([str(d / "cgroup.procs") for d in dirs]))  # noqa: PLW1509
+    try:
+        time.sleep(0.2)
+        backend = CgroupBackend()
+        assert orphan.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+            orphan.wait()
+        for d in dirs:
+            with contextlib.suppress(OSError):
+                d.rmdir()
+    assert backend.reclaimed == (f"removed cgroup podfit-{owner}-3 left by podfit pid {owner}, "
+                                 f"which is gone and killed 1 process(es) in it ({orphan.pid})",)
+    assert not any(d.exists() for d in dirs)
+
+
+@pytest.mark.usefixtures("no_leftovers")
+def test_next_run_keeps_the_cgroups_of_a_live_podfit() -> None:
+    live = CgroupBackend().launch([sys.executable, "-c", "import time; time.sleep(60)"], {},
+                                  Limits(), "127.0.0.1", 0)
+    try:
+        assert CgroupBackend().reclaimed == ()
+        assert live.poll() is None
+    finally:
+        live.close()
+
+
+def _enter_only(procs_files: list[str]) -> Callable[[], None]:
+    def move() -> None:
+        for name in procs_files:
+            with open(name, "w") as f:
+                f.write("0")
+
+    return move

@@ -12,11 +12,12 @@ import contextlib
 import itertools
 import os
 import signal
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from podfit.core.errors import ProfileError
+from podfit.profile.reaper import kill_all, pids_in, reap, signal_all
+from podfit.runtime.limits import cgroup2_dir, cgroup_dirs
 
 PERIOD_US = 100_000  # the kubelet's CFS period
 UNLIMITED = 2**62  # v1 reports "no limit" as 9223372036854771712
@@ -24,7 +25,8 @@ UNLIMITED = 2**62  # v1 reports "no limit" as 9223372036854771712
 # its share on a node: other load on the machine must not look like the app's own slowness.
 V1_MAX_SHARES = 262144
 V2_MAX_WEIGHT = 10000
-_V1_CONTROLLERS = ("cpu", "cpuacct", "memory", "pids")
+# freezer: optional, lets the kill freeze the group first
+_V1_CONTROLLERS = ("cpu", "cpuacct", "memory", "pids", "freezer")
 _counter = itertools.count()
 
 
@@ -49,72 +51,15 @@ class CgroupStats:
     oom_kills: int
 
 
-@dataclass(frozen=True)
-class Mount:
-    root: str
-    mount_point: Path
-    fstype: str
-    options: frozenset[str]
-
-
-def parse_mountinfo(text: str) -> list[Mount]:
-    """The cgroup mounts of a ``/proc/<pid>/mountinfo`` text."""
-    mounts = []
-    for line in text.splitlines():
-        fields = line.split()
-        if "-" not in fields:
-            continue
-        sep = fields.index("-")
-        fstype = fields[sep + 1]
-        if fstype not in ("cgroup", "cgroup2"):
-            continue
-        options = frozenset(fields[sep + 3].split(",")) if len(fields) > sep + 3 else frozenset()
-        point = fields[4].replace("\\040", " ")
-        mounts.append(Mount(fields[3], Path(point), fstype, options))
-    return mounts
-
-
-def parse_proc_cgroup(text: str) -> dict[str, str]:
-    """Controller → path from ``/proc/<pid>/cgroup``; the v2 entry is keyed ``""``."""
-    paths: dict[str, str] = {}
-    for line in text.splitlines():
-        parts = line.split(":", 2)
-        if len(parts) != 3:
-            continue
-        for controller in parts[1].split(",") if parts[1] else [""]:
-            paths[controller] = parts[2]
-    return paths
-
-
-def _translate(mount: Mount, path: str) -> Path:
-    """Where ``path`` (as /proc/self/cgroup names it) lives under ``mount``."""
-    if mount.root == "/":
-        return mount.mount_point / path.lstrip("/")
-    if path.startswith(mount.root):
-        return mount.mount_point / path[len(mount.root):].lstrip("/")
-    return mount.mount_point  # a cgroup namespace hides the path: we are at the mount's root
-
-
 def own_v1_dirs(mountinfo: str, proc_cgroup: str) -> dict[str, Path]:
-    """This process's cgroup directory per v1 controller (only the ones podfit uses)."""
-    paths = parse_proc_cgroup(proc_cgroup)
-    dirs = {}
-    for mount in parse_mountinfo(mountinfo):
-        if mount.fstype != "cgroup":
-            continue
-        for controller in _V1_CONTROLLERS:
-            if controller in mount.options and controller in paths:
-                dirs[controller] = _translate(mount, paths[controller])
-    return dirs
+    """This process's cgroup directory per v1 controller (only the ones podfit uses), as
+    :mod:`podfit.runtime.limits` resolves it (one home for cgroup paths)."""
+    return cgroup_dirs(mountinfo, proc_cgroup, _V1_CONTROLLERS)
 
 
 def own_v2_dir(mountinfo: str, proc_cgroup: str) -> Path | None:
     """This process's cgroup2 directory, if a cgroup2 mount and a ``0::`` entry exist."""
-    path = parse_proc_cgroup(proc_cgroup).get("")
-    for mount in parse_mountinfo(mountinfo):
-        if mount.fstype == "cgroup2" and path is not None:
-            return _translate(mount, path)
-    return None
+    return cgroup2_dir(mountinfo, proc_cgroup)
 
 
 def _read(path: Path) -> str:
@@ -142,33 +87,59 @@ def _pids_of(directory: Path) -> list[int]:
         return []
 
 
-def _kill_and_remove(dirs: list[Path], timeout: float = 10.0) -> None:
-    """SIGKILL every process in ``dirs`` until none is left (a forking master cannot outrun
-    the loop), then remove the directories."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pids = {pid for d in dirs if d.exists() for pid in _pids_of(d)}
-        if not pids:
-            break
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.02)
-    for directory in dirs:
-        for _ in range(100):
-            try:
-                directory.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.05)  # EBUSY while the last exiting task is unlinked
-        else:
-            raise ProfileError(f"could not remove cgroup {directory}",
-                               "a process may still run in it; remove it with rmdir")
+#: How long closing a cgroup keeps killing and retrying ``rmdir`` before it gives up (and
+#: leaves the directory to the watchdog and the next run).
+KILL_WAIT_S = 3.0
 
 
-class CgroupV1:
+def _kill_and_remove(dirs: list[Path], timeout: float = KILL_WAIT_S) -> None:
+    """SIGKILL every process in ``dirs`` (frozen first, so a forking master cannot outrun
+    it), then remove the directories; ``ProfileError`` if one is still busy at ``timeout``."""
+    left = reap(dirs, timeout)
+    if left:
+        raise ProfileError(f"could not remove cgroup {left[0]}",
+                           "a process may still run in it (uninterruptible I/O?); the next "
+                           "podfit run removes it, or remove it with rmdir")
+
+
+class _Group:
+    """What both backends share: signal, kill and remove everything inside, in phases that
+    a caller can run for several groups at once (see ``sandbox.stop``)."""
+
+    _closed: bool
+
+    @property
+    def unique_dirs(self) -> list[Path]:
+        raise NotImplementedError
+
+    def terminate(self) -> None:
+        """SIGTERM every process inside (no waiting)."""
+        signal_all(self.unique_dirs, signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL every process inside (no waiting)."""
+        kill_all(self.unique_dirs)
+
+    def running(self) -> bool:
+        return bool(pids_in(self.unique_dirs))
+
+    def release(self, timeout: float = KILL_WAIT_S) -> list[Path]:
+        """Kill whatever is left and remove the directories, for at most ``timeout``
+        seconds; those still there (idempotent: call again to retry)."""
+        if self._closed:
+            return []
+        left = reap(self.unique_dirs, timeout)
+        self._closed = not left
+        return left
+
+    def close(self, timeout: float = KILL_WAIT_S) -> None:
+        """Kill whatever is left and remove the directories; ``ProfileError`` if one stays."""
+        if not self._closed:
+            _kill_and_remove(self.unique_dirs, timeout)
+            self._closed = True
+
+
+class CgroupV1(_Group):
     """A child cgroup in each v1 hierarchy (cpu, cpuacct, memory, pids) of this process."""
 
     version = "cgroup-v1"
@@ -245,13 +216,9 @@ class CgroupV1:
         with contextlib.suppress(OSError):
             _write(self.dirs["memory"] / "memory.max_usage_in_bytes", "0")
 
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            _kill_and_remove(self.unique_dirs)
 
 
-class CgroupV2:
+class CgroupV2(_Group):
     """A child of this process's cgroup2 directory with ``cpu.max`` and ``memory.max``.
 
     Needs the cpu and memory controllers enabled in the parent's ``cgroup.subtree_control``
@@ -309,6 +276,10 @@ class CgroupV2:
             if swap.exists():
                 _write(swap, "0")
 
+    @property
+    def unique_dirs(self) -> list[Path]:
+        return [self.directory]
+
     def procs_files(self) -> list[str]:
         return [str(self.directory / "cgroup.procs")]
 
@@ -336,15 +307,6 @@ class CgroupV2:
         with contextlib.suppress(OSError):  # writable since 6.12
             _write(self.directory / "memory.peak", "0")
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        kill = self.directory / "cgroup.kill"  # 5.14+: the kernel kills the whole subtree
-        if kill.exists():
-            with contextlib.suppress(OSError):
-                _write(kill, "1")
-        _kill_and_remove([self.directory])
 
 
 Cgroup = CgroupV1 | CgroupV2

@@ -1,85 +1,51 @@
 """Run the app inside emulated pod limits — a fresh cgroup or a container — and always clean up.
 
-Every sandbox registers itself until closed; ``cleanup_all`` (run at exit and when
-``guard_signals`` turns SIGTERM/SIGHUP into ``KeyboardInterrupt``) closes what is left, so no
-process or cgroup outlives podfit after success, failure, an app crash, an OOM kill or Ctrl-C.
+No process or cgroup outlives podfit: after success, failure, an app crash or OOM kill, every
+sandbox is stopped and removed; on SIGINT/SIGTERM/SIGHUP all of them are stopped at once
+within ``live.STOP_BOUND_S``; the app's first process dies with podfit (``PR_SET_PDEATHSIG``)
+and a watchdog kills the rest of its cgroup when podfit is SIGKILLed; and each new
+:class:`CgroupBackend` removes what a killed run left behind (``reclaimed`` says what).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import itertools
 import os
-import shutil
-import signal
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+import psutil
+
 from podfit.core.errors import ProfileError
-from podfit.core.units import format_memory
 from podfit.profile.cgroups import (
+    KILL_WAIT_S,
     Cgroup,
     CgroupStats,
     CgroupV1,
-    CgroupV2,
     Limits,
     create_cgroup,
     detect_version,
-    parse_proc_cgroup,
+    own_v1_dirs,
+    own_v2_dir,
 )
+from podfit.profile.container import ContainerApp, ContainerBackend
+from podfit.profile.live import GRACE_S, STOP_BOUND_S, guard_signals, register, stop, tail
+from podfit.profile.live import stop_all as cleanup_all
+from podfit.profile.live import unregister as _unregister
 from podfit.profile.load import LoadDriver
+from podfit.profile.reaper import Watchdog, parent_death_signal, pids_in, reap
 
+__all__ = [
+    "STOP_BOUND_S", "App", "Backend", "CgroupApp", "CgroupBackend", "ContainerApp",
+    "ContainerBackend", "cleanup_all", "guard_signals", "load_driver", "reclaim_leftovers",
+]
 
-class Closable(Protocol):
-    def close(self) -> None: ...
-
-
-_LIVE: dict[int, Closable] = {}
-_names = itertools.count()
-
-
-def _register(obj: Closable) -> None:
-    _LIVE[id(obj)] = obj
-
-
-def _unregister(obj: Closable) -> None:
-    _LIVE.pop(id(obj), None)
-
-
-def cleanup_all() -> None:
-    """Close every sandbox still open (called at exit and after an interrupt)."""
-    for obj in list(_LIVE.values()):
-        with contextlib.suppress(Exception):
-            obj.close()
-        _unregister(obj)
-
-
-atexit.register(cleanup_all)
-
-
-@contextlib.contextmanager
-def guard_signals() -> Iterator[None]:
-    """While profiling, SIGTERM and SIGHUP unwind like Ctrl-C so every ``finally`` runs."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        cleanup_all()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+#: One per podfit process: it outlives podfit only to reap what podfit could not.
+WATCHDOG = Watchdog()
 
 
 class App(Protocol):
@@ -103,16 +69,10 @@ class Backend(Protocol):
                port: int) -> App: ...
 
 
-def _tail(path: Path, lines: int) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.strip().splitlines()[-lines:])
-
-
 def _enter(procs_files: list[str]) -> Callable[[], None]:
-    """A ``preexec_fn`` that moves the child into the cgroup before it runs the app."""
+    """A ``preexec_fn`` that moves the child into the cgroup before it runs the app, and ties
+    the child's life to podfit's (SIGKILL when podfit dies)."""
+    arm = parent_death_signal()
 
     def move() -> None:
         for name in procs_files:
@@ -121,8 +81,33 @@ def _enter(procs_files: list[str]) -> Callable[[], None]:
                 os.write(fd, b"0")
             finally:
                 os.close(fd)
+        arm()
 
     return move
+
+
+class _GroupHandle:
+    """A bare cgroup (the load generators' one) as a live sandbox."""
+
+    def __init__(self, group: Cgroup) -> None:
+        self.group = group
+
+    def terminate(self) -> None:
+        self.group.terminate()
+
+    def kill(self) -> None:
+        self.group.kill()
+
+    def running(self) -> bool:
+        return self.group.running()
+
+    def release(self, deadline: float) -> list[str]:
+        left = self.group.release(max(0.05, deadline - time.monotonic()))
+        if left:
+            return [f"cgroup {d} (a process in it has not died yet)" for d in left]
+        WATCHDOG.forget(self.group.unique_dirs)
+        _unregister(self)
+        return []
 
 
 class CgroupApp:
@@ -131,9 +116,11 @@ class CgroupApp:
     def __init__(self, argv: list[str], env: dict[str, str], cgroup: Cgroup,
                  cwd: str | None = None) -> None:
         self.cgroup = cgroup
+        self.handle = _GroupHandle(cgroup)
         self.log = Path(tempfile.mkstemp(prefix="podfit-app-", suffix=".log")[1])
+        self.proc: subprocess.Popen[bytes] | None = None
         self._closed = False
-        _register(self)
+        register(self)
         try:
             with self.log.open("wb") as log:
                 self.proc = subprocess.Popen(
@@ -147,16 +134,16 @@ class CgroupApp:
                                ) from exc
 
     def poll(self) -> int | None:
-        return self.proc.poll()
+        return self.proc.poll() if self.proc is not None else -1
 
     def stderr_tail(self, lines: int = 15) -> str:
-        return _tail(self.log, lines)
+        return tail(self.log, lines)
 
     def pids(self) -> list[int]:
         return self.cgroup.pids()
 
     def master_pid(self) -> int | None:
-        return self.proc.pid if self.proc.poll() is None else None
+        return self.proc.pid if self.proc is not None and self.proc.poll() is None else None
 
     def stats(self) -> CgroupStats:
         return self.cgroup.stats()
@@ -164,192 +151,175 @@ class CgroupApp:
     def reset_peak(self) -> None:
         self.cgroup.reset_peak()
 
-    def close(self) -> None:
+    # The phases ``live.stop`` runs for every live sandbox at once.
+    def terminate(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.terminate()  # a graceful stop first: gunicorn reaps its workers
+
+    def kill(self) -> None:
+        self.cgroup.kill()
+
+    def running(self) -> bool:
+        return self.cgroup.running()
+
+    def release(self, deadline: float) -> list[str]:
         if self._closed:
-            return
-        self._closed = True
-        try:
-            proc = getattr(self, "proc", None)
-            if proc is not None and proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.terminate()  # a graceful stop first: gunicorn reaps its workers
-                deadline = time.monotonic() + 3
-                while time.monotonic() < deadline and self.cgroup.pids():
-                    time.sleep(0.02)
-            self.cgroup.close()  # SIGKILL whatever is left, then rmdir
-            if proc is not None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=5)
-        finally:
+            return []
+        left = self.handle.release(deadline)
+        if self.proc is not None:  # reap the master (a zombie since its SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=max(0.01, deadline - time.monotonic()))
+        if not left:
+            self._closed = True
             with contextlib.suppress(OSError):
                 self.log.unlink()
             _unregister(self)
+        return left
+
+    def close(self) -> None:
+        """Stop the app (graceful, then SIGKILL of its cgroup) and remove everything."""
+        if self._closed:
+            return
+        left = stop([self], GRACE_S, KILL_WAIT_S)
+        if left:
+            raise ProfileError(f"could not remove {left[0]}",
+                               "the watchdog and the next podfit run remove it")
 
 
 class CgroupBackend:
-    """The app runs as a child of podfit in a fresh cgroup (v1 or v2) per run."""
+    """The app runs as a child of podfit in a fresh cgroup (v1 or v2) per run. Creating one
+    removes what killed podfit runs left (``reclaimed`` lists what)."""
 
     def __init__(self, version: str | None = None, cwd: str | None = None) -> None:
         self.name = version or detect_version()
         self.cwd = cwd
+        self.reclaimed = tuple(reclaim_leftovers(self.name))
 
     def launch(self, argv: list[str], env: dict[str, str], limits: Limits, host: str,
                port: int) -> CgroupApp:
         cgroup = create_cgroup(limits, self.name)
-        _register(cgroup)
+        WATCHDOG.watch(cgroup.unique_dirs)
+        # Registered from its creation: an interrupt before the app object exists kills it too.
+        early = _GroupHandle(cgroup)
+        register(early)
         try:
             return CgroupApp(argv, env, cgroup, self.cwd)
         finally:
-            _unregister(cgroup)  # the app owns it now (and closed it if the start failed)
+            _unregister(early)  # the app owns it now (and closed it if the start failed)
 
 
-_CONTAINERS_CONF = """[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
-[engine]
-runtime = "runc"
-"""
+def _owner_gone(pid: int, directory: Path) -> bool:
+    """A podfit cgroup is stale when its owner is dead, or its PID now names a process that
+    started after the cgroup was made (PID reuse)."""
+    if pid == os.getpid():
+        return False
+    try:
+        started = psutil.Process(pid).create_time()
+        made = directory.stat().st_ctime
+    except psutil.NoSuchProcess:
+        return True
+    except (psutil.Error, OSError):
+        return False
+    return started > made + 1
 
 
-class ContainerApp:
-    """A container started in the foreground by podman; stats come from its host cgroup."""
+def _podfit_children(version: str) -> dict[str, list[Path]]:
+    mountinfo = Path("/proc/self/mountinfo").read_text()
+    proc_cgroup = Path("/proc/self/cgroup").read_text()
+    parents = (set(own_v1_dirs(mountinfo, proc_cgroup).values())
+               if version == CgroupV1.version else {own_v2_dir(mountinfo, proc_cgroup)})
+    found: dict[str, list[Path]] = {}
+    for parent in parents:
+        if parent is None:
+            continue
+        for child in sorted(parent.glob("podfit-*")):
+            found.setdefault(child.name, []).append(child)
+    return found
 
-    def __init__(self, engine: list[str], run_args: list[str], name: str,
-                 env: dict[str, str], limits: Limits) -> None:
-        self.engine = engine
-        self.name = name
-        self.env = env
-        self.limits = limits
-        self.log = Path(tempfile.mkstemp(prefix="podfit-ctr-", suffix=".log")[1])
-        self._cgroup: Cgroup | None = None
-        self._closed = False
-        _register(self)
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [*engine, "run", "--rm", "--name", name, *run_args], env=env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
 
-    def _group(self) -> Cgroup | None:
-        if self._cgroup is None and self.proc.poll() is None:
-            out = subprocess.run([*self.engine, "inspect", "--format", "{{.State.Pid}}",
-                                  self.name], capture_output=True, text=True, env=self.env,
-                                 check=False).stdout.strip()
-            if out.isdigit() and int(out) > 0:
-                paths = parse_proc_cgroup(Path(f"/proc/{out}/cgroup").read_text())
-                if "memory" in paths:
-                    self._cgroup = CgroupV1(
-                        {c: Path("/sys/fs/cgroup", c, paths[c].lstrip("/"))
-                         for c in ("cpu", "cpuacct", "memory") if c in paths}, self.limits)
-                else:
-                    self._cgroup = CgroupV2(Path("/sys/fs/cgroup", paths[""].lstrip("/")),
-                                            self.limits)
-        return self._cgroup
+def reclaim_leftovers(version: str) -> list[str]:
+    """Kill what is left in cgroups of podfit runs that are gone, remove the cgroups, and
+    say what was removed (one line per cgroup)."""
+    said = []
+    with contextlib.suppress(OSError):
+        for name, dirs in _podfit_children(version).items():
+            parts = name.split("-")
+            if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+                continue  # not a profile sandbox
+            if not _owner_gone(int(parts[1]), dirs[0]):
+                continue
+            pids = sorted(pids_in(dirs))
+            left = reap(dirs, KILL_WAIT_S)
+            killed = (f" and killed {len(pids)} process(es) in it ({', '.join(map(str, pids))})"
+                      if pids else "")
+            if left:
+                said.append(f"could not remove cgroup {name} left by podfit pid {parts[1]}"
+                            f"{killed}: a process in it has not died yet")
+            else:
+                said.append(f"removed cgroup {name} left by podfit pid {parts[1]}, which is "
+                            f"gone{killed}")
+    return said
 
-    def poll(self) -> int | None:
-        return self.proc.poll()
 
-    def stderr_tail(self, lines: int = 15) -> str:
-        return _tail(self.log, lines)
+class _DriverHandle:
+    """The load generators as one live sandbox: their cgroup when there is one, else the
+    driver's own helper process."""
 
-    def pids(self) -> list[int]:
-        group = self._group()
-        return group.pids() if group else []
+    def __init__(self, driver: LoadDriver, group: Cgroup | None) -> None:
+        self.driver = driver
+        self.group = _GroupHandle(group) if group is not None else None
 
-    def master_pid(self) -> int | None:
-        pids = self.pids()
-        return min(pids) if pids else None
+    def _helper(self) -> subprocess.Popen[str] | None:
+        helper = getattr(self.driver, "_helper", None)  # the built-in generator's process
+        return helper if isinstance(helper, subprocess.Popen) else None
 
-    def stats(self) -> CgroupStats:
-        group = self._group()
-        if group is None:
-            return CgroupStats(0.0, 0, 0, 0.0, 0, 0, 0)
-        return group.stats()
+    def terminate(self) -> None:
+        if self.group is not None:
+            self.group.terminate()
+        elif (helper := self._helper()) is not None and helper.poll() is None:
+            helper.terminate()
 
-    def reset_peak(self) -> None:
-        group = self._group()
-        if group is not None:
-            group.reset_peak()
+    def kill(self) -> None:
+        if self.group is not None:
+            self.group.kill()
+        elif (helper := self._helper()) is not None and helper.poll() is None:
+            helper.kill()
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        try:
-            subprocess.run([*self.engine, "rm", "--force", "--time", "0", self.name],
-                           capture_output=True, env=self.env, timeout=60, check=False)
-            if self.proc.poll() is None:
-                self.proc.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=10)
-        finally:
-            with contextlib.suppress(OSError):
-                self.log.unlink()
+    def running(self) -> bool:
+        helper = self._helper()
+        return (self.group is not None and self.group.running()) or (
+            helper is not None and helper.poll() is None)
+
+    def release(self, deadline: float) -> list[str]:
+        helper = self._helper()
+        if helper is None or helper.poll() is not None:
+            self.driver.close()  # only reaps: it has exited
+        left = self.group.release(deadline) if self.group is not None else []
+        if not left:
             _unregister(self)
-
-
-class ContainerBackend:
-    """The app runs from a built image through podman with ``--cpus``/``--memory``.
-
-    Uses runc and a private containers.conf whose ulimits stay under the host's hard limits
-    (hosts without CAP_SYS_RESOURCE refuse podman's defaults; crun refuses hybrid cgroups).
-    """
-
-    name = "podman"
-
-    def __init__(self, image: str, container_port: int = 8000, root: str | None = None,
-                 runroot: str | None = None) -> None:
-        engine = shutil.which("podman")
-        if engine is None:
-            raise ProfileError("--image needs podman, which is not installed",
-                               "apt-get install podman runc")
-        self.image = image
-        self.container_port = container_port
-        self.engine = [engine] + (["--root", root] if root else []) + (
-            ["--runroot", runroot] if runroot else [])
-        self.conf_dir = tempfile.mkdtemp(prefix="podfit-podman-")
-        conf = Path(self.conf_dir, "containers.conf")
-        conf.write_text(_CONTAINERS_CONF)
-        self.env = {**os.environ, "CONTAINERS_CONF": str(conf)}
-        exists = subprocess.run([*self.engine, "image", "exists", image], env=self.env,
-                                capture_output=True, check=False)
-        if exists.returncode != 0:
-            shutil.rmtree(self.conf_dir, ignore_errors=True)
-            raise ProfileError(f"image {image} not found in the podman store",
-                               "build it first, or pass --engine-root for a private store")
-
-    def launch(self, argv: list[str], env: dict[str, str], limits: Limits, host: str,
-               port: int) -> ContainerApp:
-        run_args = ["--runtime", "runc", "-p", f"{host}:{port}:{self.container_port}"]
-        if limits.cpu is not None:
-            run_args += ["--cpus", f"{limits.cpu:g}"]
-        if limits.memory is not None:
-            memory = format_memory(limits.memory).replace("Mi", "m").replace("Gi", "g")
-            run_args += ["--memory", memory, "--memory-swap", memory]
-        for key, value in env.items():
-            run_args += ["-e", f"{key}={value}"]
-        name = f"podfit-{os.getpid()}-{next(_names)}"
-        return ContainerApp(self.engine, [*run_args, self.image, *argv], name, self.env,
-                            limits)
-
-    def close(self) -> None:
-        shutil.rmtree(self.conf_dir, ignore_errors=True)
+        return left
 
 
 @contextlib.contextmanager
 def load_driver(use_wrk: bool | None) -> Iterator[LoadDriver]:
     """A load driver whose processes run in a cgroup of their own with top CPU priority (when
-    cgroups can be created), removed with everything in it afterwards."""
+    cgroups can be created) and die with podfit; removed with everything in it afterwards."""
     group: Cgroup | None = None
     with contextlib.suppress(ProfileError, OSError):
         group = create_cgroup(Limits())
-        _register(group)
-    driver = LoadDriver(use_wrk, _enter(group.procs_files()) if group else None)
-    _register(driver)
+        WATCHDOG.watch(group.unique_dirs)
+    driver = LoadDriver(use_wrk, _enter(group.procs_files()) if group else
+                        parent_death_signal())
+    handle = _DriverHandle(driver, group)
+    register(handle)
     try:
         yield driver
-    finally:
-        driver.close()
-        _unregister(driver)
-        if group is not None:
-            group.close()
-            _unregister(group)
+    except BaseException:
+        stop([handle])  # an interrupt or an error is already on its way up: do not mask it
+        raise
+    driver.close()  # a clean end: the helper exits when its input closes
+    left = stop([handle])
+    if left:
+        raise ProfileError(f"could not remove {left[0]}",
+                           "the watchdog and the next podfit run remove it")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,6 +135,34 @@ def _translate(mount: _Mount, path: str, root: Path) -> Path:
     if path == mount.root or path.startswith(mount.root.rstrip("/") + "/"):
         return point / path[len(mount.root):].lstrip("/")
     return point  # a cgroup namespace hides the path: the mount point is our group
+
+
+def cgroup_dirs(mountinfo: str, proc_cgroup: str, controllers: Iterable[str], *,
+                root: str | os.PathLike[str] = "/") -> dict[str, Path]:
+    """The v1 cgroup directory of each of ``controllers`` the process whose ``mountinfo`` and
+    ``/proc/<pid>/cgroup`` texts are given sits in (controllers not mounted are left out)."""
+    base = Path(root)
+    v1, _ = parse_proc_cgroup(proc_cgroup)
+    found: dict[str, Path] = {}
+    for mount in parse_mountinfo(mountinfo):
+        if mount.fstype != "cgroup":
+            continue
+        for ctrl in controllers:
+            if ctrl in mount.superopts and ctrl in v1 and ctrl not in found:
+                found[ctrl] = _translate(mount, v1[ctrl], base)
+    return found
+
+
+def cgroup2_dir(mountinfo: str, proc_cgroup: str, *,
+                root: str | os.PathLike[str] = "/") -> Path | None:
+    """The process's cgroup2 directory, if a cgroup2 mount and a ``0::`` entry exist."""
+    _, v2 = parse_proc_cgroup(proc_cgroup)
+    if v2 is None:
+        return None
+    for mount in parse_mountinfo(mountinfo):
+        if mount.fstype == "cgroup2":
+            return _translate(mount, v2, Path(root))
+    return None
 
 
 def _ancestors(leaf: Path, top: Path) -> list[Path]:
