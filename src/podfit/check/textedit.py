@@ -94,7 +94,10 @@ def dockerfile_problem(before: str, after: str, edits: Sequence[TextEdit]) -> st
     if not (kept_head and kept_tail) or len(new) < len(prefix) + len(suffix):
         return "an instruction the fix does not touch changed"
     changed = new[len(prefix):len(new) - len(suffix)]
-    expected = [c.cmd for c in middle]
+    # Instructions whose every line an edit deletes are expected to go.
+    deleted = {id(c) for c in middle for e in edits if not e.replacement and e.column == 0
+               and e.end_column == 0 and e.line <= c.start_line and e.end_line > c.end_line}
+    expected = [c.cmd for c in middle if id(c) not in deleted]
     for edit in edits:
         if "\n" in edit.replacement:  # a whole new instruction
             try:

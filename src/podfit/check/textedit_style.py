@@ -20,23 +20,47 @@ _PRINTABLE = re.compile(r"[\x20-\x7e\u00a0-\ud7ff\ue000-\ufffd]*")
 
 
 @dataclass(frozen=True)
+class Quote:
+    """The quote a new string takes when it needs one, and whether every string takes it."""
+
+    char: str
+    always: bool = False
+
+
+@dataclass(frozen=True)
 class FileStyle:
-    """What holds for the whole file: its line ending and the quote it prefers."""
+    """What holds for the whole file: its line ending and its quoting."""
 
     newline: str
-    quote: str
+    quote: Quote
 
     @classmethod
     def of(cls, text: str, roots: list[yaml.Node]) -> FileStyle:
         crlf = text.count("\r\n")
         newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
-        double = single = 0
+        styles: list[str | None] = []
         for root in roots:
             for node in _nodes(root):
-                if isinstance(node, yaml.ScalarNode):
-                    double += node.style == '"'
-                    single += node.style == "'"
-        return cls(newline, "'" if single > double else '"')
+                if isinstance(node, yaml.MappingNode):
+                    styles += [v.style for _, v in node.value if _string(v)]
+                elif isinstance(node, yaml.SequenceNode):
+                    styles += [v.style for v in node.value if _string(v)]
+        double, single = styles.count('"'), styles.count("'")
+        # A file that quotes most of its string values gets its new values quoted too.
+        return cls(newline, Quote("'" if single > double else '"',
+                                  double + single > len(styles) / 2))
+
+    def quote_among(self, values: list[yaml.Node]) -> Quote:
+        """The quoting of a new value next to ``values``: theirs when all of their strings
+        share one quote, else the file's."""
+        styles = {getattr(v, "style", None) for v in values if _string(v)}
+        if len(styles) == 1 and (style := next(iter(styles))) in ("'", '"'):
+            return Quote(str(style), True)
+        return self.quote
+
+
+def _string(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _STR
 
 
 @dataclass(frozen=True)
@@ -150,7 +174,7 @@ def block_style(start: yaml.Node, up: dict[int, yaml.Node],
 
 
 # -- rendering ---------------------------------------------------------------------------------
-def scalar(value: object, quote: str, flow: bool = False) -> str:
+def scalar(value: object, quote: Quote, flow: bool = False) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -158,9 +182,9 @@ def scalar(value: object, quote: str, flow: bool = False) -> str:
     if isinstance(value, int | float):
         return repr(value)
     text = str(value)
-    if _plain_ok(text, flow):
+    if not quote.always and _plain_ok(text, flow):
         return text
-    return quoted(text, quote)
+    return quoted(text, quote.char)
 
 
 def quoted(text: str, quote: str) -> str:
@@ -180,19 +204,25 @@ def _plain_ok(text: str, flow: bool) -> bool:
     return bool(tag == _STR)
 
 
-def flow(value: object, quote: str) -> str:
+def flow(value: object, quote: Quote) -> str:
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{scalar(k, quote, True)}: {flow(v, quote)}"
+        return "{" + ", ".join(f"{scalar_key(k, quote, True)}: {flow(v, quote)}"
                                for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(flow(v, quote) for v in value) + "]"
     return scalar(value, quote, True)
 
 
-def entry_lines(key: str, value: object, column: int, style: BlockStyle,
-                quote: str) -> list[str]:
-    """``key: value`` as block lines whose key starts at ``column``."""
-    head = " " * column + scalar(key, quote) + ":"
+def scalar_key(name: object, quote: Quote, flow: bool = False) -> str:
+    """A key, quoted only when it must be (even files that quote every value rarely quote
+    keys)."""
+    return scalar(name, Quote(quote.char), flow)
+
+
+def entry_lines(name: str, value: object, column: int, style: BlockStyle,
+                quote: Quote) -> list[str]:
+    """``name: value`` as block lines whose key starts at ``column``."""
+    head = " " * column + scalar_key(name, quote) + ":"
     if isinstance(value, dict) and value:
         return [head, *mapping_lines(value, column + style.width, style, quote)]
     if isinstance(value, list | tuple) and value:
@@ -201,14 +231,15 @@ def entry_lines(key: str, value: object, column: int, style: BlockStyle,
 
 
 def mapping_lines(value: dict[object, object], column: int, style: BlockStyle,
-                  quote: str) -> list[str]:
+                  quote: Quote) -> list[str]:
     lines: list[str] = []
-    for key, item in value.items():
-        lines += entry_lines(str(key), item, column, style, quote)
+    for name, item in value.items():
+        lines += entry_lines(str(name), item, column, style, quote)
     return lines
 
 
-def sequence_lines(items: list[object], dash: int, style: BlockStyle, quote: str) -> list[str]:
+def sequence_lines(items: list[object], dash: int, style: BlockStyle,
+                   quote: Quote) -> list[str]:
     lines: list[str] = []
     for item in items:
         lead = " " * dash + "-" + " " * (style.item - 1)

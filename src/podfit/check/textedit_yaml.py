@@ -18,6 +18,7 @@ from podfit.check.textedit_style import (
     parents,
     quoted,
     scalar,
+    scalar_key,
     sequence_lines,
 )
 from podfit.core.models import YamlEdit
@@ -118,9 +119,9 @@ class _Editor:
         return Splice(at, at, "".join(line + nl for line in lines))
 
     def insert_entry(self, mapping: yaml.MappingNode, key: str, value: object) -> list[Splice]:
-        quote = self.file.quote
+        quote = self.file.quote_among([v for _, v in mapping.value])
         if mapping.flow_style:
-            entry = f"{scalar(key, quote, True)}: {flow(value, quote)}"
+            entry = f"{scalar_key(key, quote, True)}: {flow(value, quote)}"
             if not mapping.value:
                 return [Splice(mapping.start_mark.index + 1, mapping.start_mark.index + 1,
                                entry)]
@@ -133,20 +134,26 @@ class _Editor:
         return [self.lines_after(mapping, entry_lines(key, value, column, style, quote))]
 
     def append_item(self, seq: yaml.SequenceNode, value: object) -> list[Splice]:
-        quote = self.file.quote
+        quote = self.file.quote_among(seq.value)
         if seq.flow_style:
             if not seq.value:
                 at = seq.start_mark.index + 1
                 return [Splice(at, at, flow(value, quote))]
             end = seq.value[-1].end_mark.index
             return [Splice(end, end, ", " + flow(value, quote))]
+        if seq.value and _flow(seq.value[-1]):  # "- {name: A, value: b}" items stay so
+            first = seq.value[0]
+            gap = first.start_mark.column - seq.start_mark.column \
+                if first.start_mark.line == seq.start_mark.line else 2
+            line = " " * seq.start_mark.column + "-" + " " * (gap - 1) + flow(value, quote)
+            return [self.lines_after(seq, [line])]
         style = block_style(seq, self.up, self.roots)
         return [self.lines_after(seq, sequence_lines([value], seq.start_mark.column, style,
                                                      quote))]
 
     def replace(self, mapping: yaml.MappingNode, key: yaml.Node, old: yaml.Node,
                 value: object) -> list[Splice]:
-        quote = self.file.quote
+        quote = self.file.quote_among([v for _, v in mapping.value])
         collection = isinstance(value, dict | list | tuple) and bool(value)
         start, end = old.start_mark.index, old.end_mark.index
         if isinstance(old, yaml.ScalarNode) and not collection:
@@ -167,6 +174,8 @@ class _Editor:
             else:
                 lines = sequence_lines(list(value), column + style.sequence,  # type: ignore[call-overload]
                                        style, quote)
+            while start < end and self.text[start - 1] in " \t":  # "key: ~" becomes "key:"
+                start -= 1
             drop = [Splice(start, end, "")] if start < end else []
             return [*drop, self.lines_after(key, lines)]
         raise CannotEdit("replacing a block collection in place")
