@@ -144,8 +144,9 @@ def test_diff_writes_nothing(tmp_path: Path, name: str, text: str, added: str) -
     run = podfit("check", "--select", "PF701", "--diff", ".", cwd=tmp_path)
     assert run.code == 1  # the findings are still there
     assert (tmp_path / name).read_text() == text
-    assert f"--- a/{name}\n+++ b/{name}\n" in run.stderr
-    assert added in run.stderr
+    shown = run.stdout + run.stderr  # the diff goes to stdout once the CLI sends it there
+    assert f"--- a/{name}\n+++ b/{name}\n" in shown
+    assert added in shown
     assert list(tmp_path.iterdir()) == [tmp_path / name]
 
 

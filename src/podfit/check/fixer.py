@@ -167,6 +167,8 @@ def _yaml_fix(text: str, edits: Sequence[YamlEdit]) -> tuple[str, str | None]:
         return text, f"no minimal edit for it ({error})"
     except yaml.YAMLError:
         return text, "the file does not parse as YAML"
+    except (LookupError, TypeError, ValueError) as error:  # an unforeseen shape: never crash
+        return text, f"no minimal edit for it ({type(error).__name__}: {error})"
     if new == text:
         return text, None
     expected, actual = expect(parse(text), edits), parse(new)

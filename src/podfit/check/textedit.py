@@ -28,9 +28,15 @@ def _line_starts(text: str) -> list[int]:
 
 
 def offset(starts: Sequence[int], text: str, line: int, column: int) -> int:
+    """The offset of a (1-based line, 0-based column) point; a column past the line's end is
+    the line's end (before its line break), never the next line."""
     if line > len(starts):
         return len(text)
-    return min(starts[max(line, 1) - 1] + column, len(text))
+    start = starts[max(line, 1) - 1]
+    end = starts[line] - 1 if line < len(starts) else len(text)
+    if end > start and text[end - 1] == "\r" and line < len(starts):
+        end -= 1
+    return min(start + column, end)
 
 
 def span(text: str, edit: TextEdit) -> tuple[int, int]:
