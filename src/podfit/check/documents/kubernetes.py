@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -13,12 +12,12 @@ from podfit.core.models import FileError
 from podfit.core.yamlsrc import Map, YamlTooLarge, load_documents
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KubeObject:
     """One Kubernetes object (an item of a ``List`` counts as one too).
 
-    Identity fields are cached properties: every rule asks for them, and the data never
-    changes once parsed."""
+    Identity fields are read once when the object is made (every rule asks for them). Objects
+    compare by identity: comparing parsed documents field by field is slow and never meant."""
 
     path: str
     document: int
@@ -26,31 +25,25 @@ class KubeObject:
     line: int
     end_line: int
     list_item: int | None = None  # index inside a ``kind: List``, for fixes
+    kind: str = field(init=False)
+    api_version: str = field(init=False)
+    name: str = field(init=False)
+    namespace: str = field(init=False)
+    annotations: Mapping[str, Any] = field(init=False)
 
-    @cached_property
-    def kind(self) -> str:
-        return str(self.data.get("kind", ""))
-
-    @cached_property
-    def api_version(self) -> str:
-        return str(self.data.get("apiVersion", ""))
-
-    @cached_property
-    def name(self) -> str:
-        meta = self.data.get("metadata")
-        return str(meta.get("name", "")) if isinstance(meta, Mapping) else ""
-
-    @cached_property
-    def namespace(self) -> str:
-        meta = self.data.get("metadata")
-        ns = meta.get("namespace") if isinstance(meta, Mapping) else None
-        return str(ns) if ns else ""
-
-    @cached_property
-    def annotations(self) -> Mapping[str, Any]:
-        meta = self.data.get("metadata")
-        annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
-        return annotations if isinstance(annotations, Mapping) else {}
+    def __post_init__(self) -> None:
+        data = self.data
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, Mapping) else {}
+        annotations = meta.get("annotations")
+        namespace = meta.get("namespace")
+        values = {"kind": str(data.get("kind", "")),
+                  "api_version": str(data.get("apiVersion", "")),
+                  "name": str(meta.get("name", "")),
+                  "namespace": str(namespace) if namespace else "",
+                  "annotations": annotations if isinstance(annotations, Mapping) else {}}
+        for key, value in values.items():  # frozen: set once, here
+            object.__setattr__(self, key, value)
 
     @property
     def ref(self) -> str:

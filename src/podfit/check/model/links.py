@@ -216,7 +216,9 @@ class PodIndex(NamespaceIndex):
         plain = _plain_labels(selector, label_selector=label_selector)
         if not plain and not label_selector:
             return []  # an empty Service selector selects nothing we can reason about
-        key = next((k for k in plain if k not in _DERIVED), None)
+        # the rarest of the selector's pairs: fewest candidates to test
+        key = min((k for k in plain if k not in _DERIVED), default=None,
+                  key=lambda k: len(self.by_label.get((str(k), str(plain[k])), ())))
         if key is None:
             candidates = self.all
         else:

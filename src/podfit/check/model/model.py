@@ -5,7 +5,6 @@ frozen and every index in it is built eagerly, so rules only look things up."""
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -112,7 +111,7 @@ def build_model(settings: CheckSettings, *, objects: Sequence[KubeObject],
     paths = [d.path for docs in (dockerfiles, gunicorn_configs, scripts, requirements,
                                  pyprojects, procfiles) for d in docs]
     scope = Scope.of(((o.path, (o.kind, o.namespace, o.name)) for o in objects),
-                     {posixpath.dirname(p) for p in paths})
+                     paths)
     files = Files(scope, dict(settings.images), Shelf.of(dockerfiles, scope),
                   Shelf.of(scripts, scope), Shelf.of(gunicorn_configs, scope),
                   Shelf.of(requirements, scope), Shelf.of(pyprojects, scope))

@@ -37,18 +37,24 @@ class Scope:
 
     #: directory -> its unit (a directory, as components; ``()`` is the root)
     units: Mapping[str, tuple[str, ...]]
+    by_path: Mapping[str, tuple[str, ...]]  # the same, for every input file (asked often)
 
     @classmethod
     def of(cls, identities: Iterable[tuple[str, tuple[str, str, str]]],
-           directories: Iterable[str]) -> Scope:
+           paths: Iterable[str]) -> Scope:
         """``identities``: (file path, (kind, namespace, name)) of every object;
-        ``directories``: the directories of every other input."""
+        ``paths``: every other input."""
         homes: dict[tuple[str, str, str], set[tuple[str, ...]]] = defaultdict(set)
-        dirs: set[str] = set(directories)
+        files = set(paths)
+        parts_of: dict[str, tuple[str, ...]] = {}
         for path, identity in identities:
+            files.add(path)
             directory = directory_of(path)
-            dirs.add(directory)
-            homes[identity].add(_parts(directory))
+            parts = parts_of.get(directory)
+            if parts is None:
+                parts = parts_of[directory] = _parts(directory)
+            homes[identity].add(parts)
+        dirs = {directory_of(p) for p in files}
         # A directory "clashes" when an identity is defined in two directories below it: the
         # common ancestor of two such directories and everything above it clash. The ancestors
         # of the common prefix of neighbours in sorted order cover every pair.
@@ -72,10 +78,13 @@ class Scope:
                     unit = parts[:depth]
                     break
             units[directory] = unit
-        return cls(units)
+        return cls(units, {p: units[directory_of(p)] for p in files})
 
     def unit(self, path: str) -> tuple[str, ...]:
         """The unit of the input at ``path``."""
+        found = self.by_path.get(path)
+        if found is not None:
+            return found
         directory = directory_of(path)
         found = self.units.get(directory)
         return found if found is not None else _parts(directory)

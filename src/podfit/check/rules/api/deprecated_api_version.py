@@ -70,8 +70,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.model.apiversions import api_change
 from podfit.check.model import Model
+from podfit.check.model.apiversions import api_change
 from podfit.check.model.workloads import describe, key_line, object_path
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit

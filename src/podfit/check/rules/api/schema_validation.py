@@ -70,8 +70,8 @@ import datetime
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podfit.check.model.apiversions import schema_validator, schema_version
 from podfit.check.model import Model
+from podfit.check.model.apiversions import schema_validator, schema_version
 from podfit.check.model.documents import KubeObject
 from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
