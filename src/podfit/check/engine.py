@@ -206,7 +206,12 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     sources, errors, contexts = collect(paths, settings, stdin=stdin, stdin_name=stdin_name)
     if observer:
         observer("read", len(sources))
+    count = len(sources)
+    # Comments are read now so that the texts can go once parsed: peak memory stays the
+    # parsed documents, not the documents twice.
+    suppressions = [s for src in sources for s in comment_suppressions(src.path, src.text)]
     model, parse_errors = build_project(sources, settings, contexts)
+    del sources
     errors += parse_errors
     rules = load_rules()
     active = [r for r in rules if r.check is not None and enabled(r, settings, select, ignore)]
@@ -224,14 +229,13 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
         if observer:
             observer("rule", loaded.rule.code)
     findings = _per_file_ignores(findings, settings)
-    suppressions = [s for src in sources for s in comment_suppressions(src.path, src.text)]
     suppressions += [s for obj in model.objects for s in annotation_suppressions(obj)]
     findings = _suppress(findings, suppressions)
     unused = next(r for r in rules if r.rule.code == UNUSED_SUPPRESSION)
     if enabled(unused, settings, select, ignore):
         findings += _unused(suppressions, unused, {r.rule.code for r in active})
     findings.sort(key=lambda f: f.sort_key)
-    return CheckResult(tuple(findings), tuple(errors), len(sources))
+    return CheckResult(tuple(findings), tuple(errors), count)
 
 
 def _per_file_ignores(findings: list[Finding], settings: CheckSettings) -> list[Finding]:
