@@ -22,6 +22,7 @@ GRACE_ENV = "PODFIT_GRACE_SECONDS"
 DEFAULT_DRAIN = 5.0
 DEFAULT_GRACE = 30.0
 #: Seconds kept free at the end of the grace period for exit, log flush and SIGKILL jitter.
+#: These three equal podfit.core.shutdown's (check's and init's budget; a test holds them so).
 MARGIN = 3.0
 
 log = logging.getLogger("podfit.drain")

@@ -256,7 +256,7 @@ GUNICORN = cmd("gunicorn", "app:app")
 
 
 @pytest.mark.parametrize(("files", "expected"), [
-    # gunicorn's defaults: 0 + 30 + 5 > 30
+    # gunicorn's defaults: 0 + 30 + 3 (core.shutdown.MARGIN) > 30
     ({K8S: deploy(GUNICORN)}, [(K8S, 12)]),
     ({K8S: deploy(GUNICORN, grace(35))}, []),
     ({K8S: deploy(cmd("gunicorn", "--graceful-timeout", "20", "app:app"), sleep(5))}, []),
@@ -291,7 +291,7 @@ GUNICORN = cmd("gunicorn", "app:app")
     ({K8S: deploy(cmd("gunicorn", "-c", "gunicorn.conf.py", "app:app"), grace(35)),
       "gunicorn.conf.py": "from podfit.runtime.gunicorn_conf import *\ngraceful_timeout = 25\n"},
      []),
-    ({K8S: deploy(cmd("gunicorn", "-c", "gunicorn.conf.py", "app:app"), grace(34)),
+    ({K8S: deploy(cmd("gunicorn", "-c", "gunicorn.conf.py", "app:app"), grace(32)),
       "gunicorn.conf.py": "from podfit.runtime.gunicorn_conf import *\ngraceful_timeout = 25\n"},
      [(K8S, 13)]),
     # Celery and Jobs are not judged
@@ -307,13 +307,13 @@ def test_pf544_message_and_fix(tmp_path: Path) -> None:
     files = {K8S: deploy(cmd("gunicorn", "app:app"), sleep(10))}
     [finding] = check_files(tmp_path, files, ("PF544",)).findings
     assert ("terminationGracePeriodSeconds 30 (the default) is less than preStop sleep 10 s + "
-            "gunicorn graceful timeout 30 s (from gunicorn's default) + 5 s margin = 45 s"
+            "gunicorn graceful timeout 30 s (from gunicorn's default) + 3 s margin = 43 s"
             ) in finding.message
     assert finding.fix is not None
     assert str(finding.fix.safety) == "unsafe"
     [edit] = finding.fix.yaml_edits
     assert (edit.path, edit.key, edit.value) == (("spec", "template", "spec"),
-                                                 "terminationGracePeriodSeconds", 45)
+                                                 "terminationGracePeriodSeconds", 43)
 
 
 # -- PF545 missing-prestop-delay -------------------------------------------------------------
