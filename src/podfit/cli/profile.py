@@ -43,14 +43,23 @@ def _seconds(value: str, flag: str) -> float:
 @click.option("--slo-p99", default="200ms", show_default=True, help="Latency objective (p99).")
 @click.option("--peak-rps", type=float, help="Peak request rate to size maxReplicas for.")
 @click.option("--workers", help="Worker counts to try (default 1 … 2×CPU+1), e.g. 1,2,3.")
-@click.option("--threads", help="Thread counts to try for gthread (default 1,2,4,8).")
+@click.option("--threads", help="Thread counts to try for gthread (default 1,2,4 … 128).")
 @click.option("--exhaustive", is_flag=True, help="Measure the whole grid (no pruning).")
 @click.option("--duration", default="2s", show_default=True, help="Closed-loop phase length.")
 @click.option("--open-duration", default="1.5s", show_default=True,
               help="Length of each fixed-rate (open-loop) phase.")
 @click.option("--warmup", default="1s", show_default=True, help="Unmeasured load first.")
 @click.option("--budget", default="170s", show_default=True,
-              help="Start no new run after this much time.")
+              help="Time budget of the whole profile (search, race and soak).")
+@click.option("--repeats", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Interleaved race rounds per candidate at most.")
+@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95,
+              show_default=True, help="Confidence of the capacity intervals.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when the host was too noisy to separate the candidates.")
+@click.option("--previous", "previous", type=click.Path(dir_okay=False, path_type=Path),
+              help="An earlier profile's JSON: keep its workers × threads unless the race "
+                   "shows a real difference.")
 @click.option("--ready-timeout", default="30s", show_default=True,
               help="How long the app may take to answer its first request.")
 @click.option("--generator", type=click.Choice(["auto", "wrk", "builtin"]), default="auto",
@@ -83,6 +92,9 @@ def profile(command: tuple[str, ...], **opts: Any) -> int:
         raise UsageError(f"unknown option {command[0]}", "run 'podfit profile --help'")
     result = run(list(command), opts, _observer(opts))  # Ctrl-C: main says "interrupted"
     _emit(result, opts)
+    if opts["strict"] and result.race is not None and result.race.noise.noisy:
+        click.echo(f"error: {result.race.noise.verdict}", err=True)
+        return 1
     return 0
 
 
@@ -113,10 +125,12 @@ def _emit(result: Any, opts: dict[str, Any]) -> None:
 
 def run(command: list[str], opts: dict[str, Any], observe: Callable[[Any], None] | None) -> Any:
     """Build the engine settings from the flags and run the profile."""
+    from podfit.core.capacity import load
     from podfit.profile import (
         CgroupBackend,
         ContainerBackend,
         ModelSettings,
+        RaceSettings,
         RunSettings,
         SweepSettings,
         run_profile,
@@ -141,17 +155,24 @@ def run(command: list[str], opts: dict[str, Any], observe: Callable[[Any], None]
     model = ModelSettings(
         slo_p99_ms=run_settings.slo_p99_s * 1000, memory_margin=opts["memory_margin"],
         cpu_limit_policy=CpuLimitPolicy(opts["cpu_limit_policy"]), peak_rps=opts["peak_rps"],
-        min_replicas=opts["min_replicas"])
+        min_replicas=opts["min_replicas"],
+        previous=_previous(load(opts["previous"])) if opts["previous"] else None)
+    racing = RaceSettings(repeats=opts["repeats"], min_repeats=min(3, opts["repeats"]),
+                          confidence=opts["confidence"])
     if opts["image"]:
         backend: Any = ContainerBackend(opts["image"], opts["container_port"],
                                         opts["engine_root"], opts["engine_runroot"])
         try:
             return run_profile(command, backend, run=run_settings, grid=grid, model=model,
-                               observe=observe)
+                               observe=observe, racing=racing)
         finally:
             backend.close()
     return run_profile(command, CgroupBackend(), run=run_settings, grid=grid, model=model,
-                       observe=observe)
+                       observe=observe, racing=racing)
+
+
+def _previous(rec: Any) -> tuple[int, int]:
+    return int(rec.workers), int(rec.threads)
 
 
 def progress_observer(tty: bool) -> Callable[[Any], None]:
@@ -163,8 +184,8 @@ def progress_observer(tty: bool) -> Callable[[Any], None]:
                 rps = f"{run.closed.rps:.0f} rps max, " if run.closed else ""
                 click.echo(f"[{event.done}/{event.total}] {event.label}: {run.status}, {rps}"
                            f"{run.capacity_rps:.0f} rps at SLO", err=True)
-            elif event.kind == "note":
-                click.echo(f"note: {event.label}", err=True)
+            elif event.kind in ("note", "race"):
+                click.echo(f"{event.kind}: {event.label}", err=True)
         return line
 
     from rich.console import Console
@@ -178,6 +199,9 @@ def progress_observer(tty: bool) -> Callable[[Any], None]:
     def update(event: Any) -> None:
         if not bar.live.is_started:
             bar.start()
+        if event.kind == "race":
+            bar.update(task, description=event.label)
+            return
         bar.update(task, total=event.total, completed=event.done,
                    description=f"profiling {event.label}")
         if event.kind == "note":

@@ -7,8 +7,17 @@ from dataclasses import dataclass
 
 from podfit.core.policy import CpuLimitPolicy, cpu_limit_for
 from podfit.core.units import format_cpu, format_memory
-from podfit.profile import hpa
-from podfit.profile.results import HpaSettings, Reason, Recommendation, RunResult
+from podfit.profile import hpa, memory
+from podfit.profile.results import (
+    Entry,
+    HpaSettings,
+    Interval,
+    RaceResult,
+    Reason,
+    Reasons,
+    Recommendation,
+    RunResult,
+)
 
 #: Configurations within this share of the best are "as good"; the smallest of them wins.
 NEAR_BEST = 0.95
@@ -33,6 +42,9 @@ class ModelSettings:
     """Floor of the HPA: two pods survive a node drain or a rollout."""
     preload: bool = False
     """gunicorn ``--preload``: workers share the app's pages copy-on-write."""
+    previous: tuple[int, int] | None = None
+    """workers × threads of an earlier profile (``--previous``): kept unless the race shows
+    it is really worse."""
 
 
 @dataclass(frozen=True)
@@ -118,14 +130,67 @@ def _cpu_model(run: RunResult) -> tuple[float, float]:
     return max(0.0, my - slope * mx), slope
 
 
-def recommend(runs: list[RunResult], settings: ModelSettings) -> Recommendation | None:
+def _same(run: RunResult, entry: Entry) -> bool:
+    return (run.workers, run.threads, run.cpu_limit, run.worker_class) == (
+        entry.workers, entry.threads, entry.cpu_limit, entry.worker_class)
+
+
+def choose_raced(runs: list[RunResult], race: RaceResult,
+                 settings: ModelSettings) -> tuple[RunResult, Entry, str] | None:
+    """The smallest raced configuration whose interval reaches within 5 % of the leader
+    (``NEAR_BEST`` decided on intervals, not on one number); an earlier choice stays while it
+    does, so re-profiling gives the same answer unless the difference is real."""
+    pool = [(r, e) for e in race.entries if e.status == "ok" and e.dropped_after is None
+            for r in runs if r.status == "ok" and _same(r, e)]
+    if not pool:
+        return None
+    leader = max(pool, key=lambda p: p[1].interval.value)[1]
+    near = [p for p in pool if p[1].interval.high >= NEAR_BEST * leader.interval.value]
+    kept = [p for p in near if settings.previous == (p[1].workers, p[1].threads)]
+    run, entry = kept[0] if kept else min(
+        near, key=lambda p: (p[1].workers * p[1].threads, p[1].workers, p[1].cpu_limit or 0))
+    iv, top = entry.interval, leader.interval
+    why = (f"{iv.value:.0f} rps (95 % interval {iv.low:.0f}–{iv.high:.0f}, {iv.repeats} "
+           f"interleaved rounds); ") if iv.repeats else ""
+    if entry is leader:
+        why += f"the leader of {len(race.entries)} raced configuration(s)"
+    else:
+        why += (f"its interval reaches within {100 - NEAR_BEST * 100:.0f} % of the leader "
+                f"{leader.label} ({top.value:.0f}, {top.low:.0f}–{top.high:.0f}): a tie, so "
+                "the smallest wins")
+    dropped = [e for e in race.entries if e.dropped_after is not None]
+    if dropped:
+        why += "; dropped as clearly slower: " + ", ".join(
+            f"{e.label} after {e.dropped_after} round(s)" for e in dropped)
+    if settings.previous:
+        pw, pt = settings.previous
+        if kept:
+            why += f"; same as the previous profile ({pw}w×{pt}t): no real difference"
+        else:
+            why += (f"; differs from the previous profile ({pw}w×{pt}t): "
+                    + ("its interval lies below the leader's" if any(
+                        (e.workers, e.threads) == (pw, pt) for e in race.entries)
+                       else "it was not among the candidates"))
+    return run, entry, why
+
+
+def recommend(runs: list[RunResult], settings: ModelSettings, race: RaceResult | None = None,
+              stops: tuple[str, ...] = ()) -> Recommendation | None:
     """The recommendation, or ``None`` when no run succeeded."""
     fit = fit_memory(runs)
-    chosen, why = choose(runs, fit, settings)
-    if chosen is None:
-        return None
+    raced = choose_raced(runs, race, settings) if race else None
+    entry: Entry | None = None
+    if raced:
+        chosen, entry, why = raced
+    else:
+        picked, why = choose(runs, fit, settings)
+        if picked is None:
+            return None
+        chosen = picked
     reasons = [Reason("workers", str(chosen.workers), why),
                Reason("threads", str(chosen.threads), _threads_reason(chosen, runs))]
+    if stops:
+        reasons.append(Reason("search", f"{len(runs)} run(s)", "; ".join(stops)))
     cpu = chosen.cpu_cores_at_capacity or chosen.cpu_cores
     request = max(0.05, math.ceil(cpu * 100) / 100)
     if chosen.cpu_limit:
@@ -139,14 +204,20 @@ def recommend(runs: list[RunResult], settings: ModelSettings) -> Recommendation 
                           f"CPU limit policy '{settings.cpu_limit_policy.value}' (as in "
                           f"podfit check); throttled {chosen.throttled_ratio:.0%} of CFS "
                           f"periods at full load"))
-    memory = predicted_memory(fit, chosen.workers, runs) * (1 + settings.memory_margin)
-    memory_text = format_memory(memory)
+    predicted = predicted_memory(fit, chosen.workers, runs)
+    sizing = memory.size(predicted, chosen.workers, per_worker=fit.per_worker,
+                         margin=settings.memory_margin,
+                         startup_peak=entry.startup_peak if entry else 0,
+                         serving_peak=entry.serving_peak if entry else 0,
+                         soak=race.soak if race else None)
+    memory_text = format_memory(sizing.limit)
     share = "PSS (copy-on-write pages after --preload split among sharers)" \
         if settings.preload else "PSS"
     reasons.append(Reason("limits.memory", memory_text, (
         f"{fit.base / 2**20:.0f} MiB base + {chosen.workers} × {fit.per_worker / 2**20:.0f} "
         f"MiB per worker (cgroup peak fitted over {fit.points} run(s); per-worker {share}), "
         f"+{settings.memory_margin:.0%} margin")))
+    reasons += [Reason(name, _value(name, sizing), text) for name, text in sizing.reasons]
     reasons.append(Reason("requests.memory", memory_text,
                           "equal to the limit: memory cannot be reclaimed from a busy worker, "
                           "so a request below it invites node-pressure OOM kills"))
@@ -155,6 +226,13 @@ def recommend(runs: list[RunResult], settings: ModelSettings) -> Recommendation 
         most = int((cap_limit / (1 + settings.memory_margin) - fit.base) // fit.per_worker)
         reasons.append(Reason("workers.memory_cap", str(max(0, most)), (
             f"at most {max(0, most)} worker(s) fit {cap_limit / 2**20:.0f} MiB with the margin")))
+    if entry and entry.workers > 1:
+        reasons.append(Reason("connections.spread", f"{entry.worker_spread:.2f}", (
+            "least-busy worker's share of CPU × workers over the race rounds (1.00 = even); "
+            "gunicorn's workers accept keep-alive connections unevenly")))
+    if race:
+        reasons.append(Reason("noise", "noisy" if race.noise.noisy else "ok",
+                              race.noise.verdict))
     hpa_settings, hpa_reasons = _hpa(chosen, request, settings)
     reasons += hpa_reasons
     reasons.append(Reason("capacity_rps_per_pod", f"{chosen.capacity_rps:.0f}",
@@ -166,16 +244,33 @@ def recommend(runs: list[RunResult], settings: ModelSettings) -> Recommendation 
         cpu_limit=format_cpu(limit) if limit is not None else None,
         memory_request=memory_text, memory_limit=memory_text, hpa=hpa_settings,
         capacity_rps_per_pod=chosen.capacity_rps, slo_p99_ms=settings.slo_p99_ms,
-        reasons=tuple(reasons))
+        reasons=Reasons(reasons), capacity=entry.interval if entry else _single(chosen),
+        max_requests=sizing.max_requests, max_requests_jitter=sizing.jitter)
+
+
+def _single(run: RunResult) -> Interval:
+    """Without a race, one closed-loop measurement: an interval of unknown width."""
+    value = run.closed.rps if run.closed else 0.0
+    return Interval(value, 0.0, 2 * value, 1)
+
+
+def _value(name: str, sizing: memory.Sizing) -> str:
+    if name == "max_requests":
+        return (f"{sizing.max_requests} (jitter {sizing.jitter})" if sizing.max_requests
+                else "none")
+    return format_memory(memory.FLOOR) if name == "memory.floor" else format_memory(
+        sizing.limit)
 
 
 def _threads_reason(chosen: RunResult, runs: list[RunResult]) -> str:
-    tried = sorted({r.threads for r in runs if r.workers == chosen.workers})
+    tried = sorted({r.threads for r in runs if r.status == "ok"})
     if chosen.worker_class not in ("sync", "gthread"):
         return f"{chosen.worker_class} workers serve many requests per worker without threads"
     if len(tried) <= 1:
         return "threads were not swept for this server"
-    return f"tried {', '.join(map(str, tried))} thread(s) at {chosen.workers} worker(s)"
+    at = sorted({r.threads for r in runs if r.workers == chosen.workers})
+    return (f"tried {', '.join(map(str, tried))} thread(s) in all; "
+            f"{', '.join(map(str, at))} at {chosen.workers} worker(s)")
 
 
 def _hpa(chosen: RunResult, request: float,

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from podfit.core.capacity import HpaSettings, Interval, Reason, Reasons, Recommendation
+from podfit.profile.noise import Noise
+
+__all__ = ["HpaSettings", "Interval", "LoadResult", "ProcessMemory", "ProfileResult", "Reason",
+           "Reasons", "Recommendation", "RunResult"]
+
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -73,59 +79,56 @@ class RunResult:
 
 
 @dataclass(frozen=True)
-class Reason:
-    """Why one recommended figure is what it is."""
-
-    field: str
-    value: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class HpaSettings:
-    """HorizontalPodAutoscaler fields the recommendation proposes (autoscaling/v2 names)."""
-
-    min_replicas: int
-    max_replicas: int
-    target_cpu_utilization: int
-    scale_down_stabilization_s: int
-    simulated_violation_ratio: float  # share of simulated time some pod ran above capacity
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The settings to deploy, each with its reason; quantities are Kubernetes strings."""
+class Entry:
+    """One candidate's race: every round's throughput and what the rounds saw."""
 
     workers: int
     threads: int
     worker_class: str
-    cpu_request: str
-    cpu_limit: str | None
-    memory_request: str
-    memory_limit: str
-    hpa: HpaSettings
-    capacity_rps_per_pod: float
-    slo_p99_ms: float
-    reasons: tuple[Reason, ...]
+    cpu_limit: float | None
+    samples: tuple[float, ...]
+    interval: Interval
+    cpu_cores: float
+    """Mean app CPU over the rounds."""
+    dropped_after: int | None
+    """Rounds after which it was dropped (``None``: raced to the end)."""
+    startup_peak: int
+    """cgroup memory peak from start to ready (imports, preload)."""
+    serving_peak: int
+    """cgroup memory peak while serving (peak reset once ready)."""
+    worker_spread: float
+    """Least-busy worker's CPU share × workers (1.0: even; keep-alive makes it uneven)."""
+    status: str = "ok"
+    note: str = ""
 
-    def to_json(self) -> dict[str, Any]:
-        """The contract ``podfit init --from-profile`` reads."""
-        return {
-            "workers": self.workers,
-            "threads": self.threads,
-            "worker_class": self.worker_class,
-            "requests": {"cpu": self.cpu_request, "memory": self.memory_request},
-            "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
-            "hpa": {
-                "minReplicas": self.hpa.min_replicas,
-                "maxReplicas": self.hpa.max_replicas,
-                "targetCPUUtilizationPercentage": self.hpa.target_cpu_utilization,
-                "scaleDownStabilizationSeconds": self.hpa.scale_down_stabilization_s,
-            },
-            "capacity_rps_per_pod": round(self.capacity_rps_per_pod, 1),
-            "slo_p99_ms": self.slo_p99_ms,
-            "reasons": [asdict(r) for r in self.reasons],
-        }
+    @property
+    def label(self) -> str:
+        return f"{self.workers}w×{self.threads}t {self.worker_class}" + (
+            f" @{self.cpu_limit:g}cpu" if self.cpu_limit else "")
+
+
+@dataclass(frozen=True)
+class Soak:
+    """Memory of the winner over many requests."""
+
+    requests: int
+    seconds: float
+    growth_per_1k: float
+    """Bytes the cgroup grew per 1,000 requests (least squares)."""
+    growth_low: float
+    growth_high: float
+    points: tuple[tuple[int, int], ...]
+    """(requests served, cgroup memory) after each soak round."""
+    serving_peak: int
+
+
+@dataclass(frozen=True)
+class RaceResult:
+    entries: tuple[Entry, ...]
+    rounds: int
+    noise: Noise
+    soak: Soak | None = None
+    notes: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,10 @@ class ProfileResult:
     generator: str
     elapsed_s: float
     warnings: tuple[str, ...] = field(default=())
+    race: RaceResult | None = None
+    """The racing of the search's best candidates and the winner's soak."""
+    search: tuple[str, ...] = field(default=())
+    """Why the search stopped where it did."""
 
     def to_json(self) -> dict[str, Any]:
         runs = []
@@ -152,4 +159,19 @@ class ProfileResult:
             "generator": self.generator,
             "elapsed_s": round(self.elapsed_s, 2),
             "warnings": list(self.warnings),
+            "search": list(self.search),
+            "race": _race_json(self.race) if self.race else None,
         }
+
+
+def _race_json(race: RaceResult) -> dict[str, Any]:
+    entries = []
+    for entry in race.entries:
+        data = asdict(entry)
+        iv = data.pop("interval")
+        data["capacity_rps"] = {k: round(v, 1) if isinstance(v, float) else v
+                                for k, v in iv.items()}
+        data["samples"] = [round(v, 1) for v in entry.samples]
+        entries.append(data)
+    return {"rounds": race.rounds, "entries": entries, "noise": asdict(race.noise),
+            "soak": asdict(race.soak) if race.soak else None, "notes": list(race.notes)}

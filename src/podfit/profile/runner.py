@@ -83,10 +83,11 @@ class _NotReady(Exception):
 
 
 def connections_for(workers: int, threads: int, worker_class: str) -> int:
-    """Enough connections to keep every request slot busy, twice over."""
+    """More connections than request slots (twice over), so the generator is never what
+    limits throughput; async workers have no slot count, 64 per worker keeps them busy."""
     if worker_class not in ("sync", "gthread"):
-        return 64
-    return max(4, min(128, 2 * workers * threads))
+        return 64 * max(1, workers)
+    return max(4, min(1024, 2 * workers * threads))
 
 
 def _memory(app: App) -> tuple[ProcessMemory, ...]:

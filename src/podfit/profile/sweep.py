@@ -1,10 +1,12 @@
-"""Walk workers × threads (× CPU limits) within a time budget, pruning what cannot help."""
+"""The search: threads double (1, 2, 4 … 128) while throughput grows by ≥ 5 % and the CPU is
+not saturated; workers grow while each one adds ≥ 5 %; both stop before memory runs out.
+Every stop is written down, so the report can say why the search ended where it did."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from podfit.core.errors import ProfileError
 from podfit.core.policy import max_workers_for_cpu
@@ -15,8 +17,14 @@ from podfit.profile.runner import RunSettings, measure
 from podfit.profile.sandbox import Backend
 from podfit.profile.server import ServerCommand
 
-#: A further worker or thread must add at least this much throughput to keep going.
+#: A further worker or thread count must add at least this much throughput to keep going.
 MIN_GAIN = 0.05
+#: The app counts as CPU-saturated from this share of its CPU limit (of one core unlimited).
+SATURATED = 0.9
+#: Thread counts the search doubles through.
+THREADS = (1, 2, 4, 8, 16, 32, 64, 128)
+#: A run whose cgroup peak reaches this share of the limit ends the growth.
+MEMORY_FULL = 0.8
 
 
 @dataclass(frozen=True)
@@ -30,9 +38,11 @@ class SweepSettings:
     workers: tuple[int, ...] | None = None
     """Worker counts to try; default 1 … 2 × ceil(cpu) + 1."""
     threads: tuple[int, ...] | None = None
-    """Thread counts to try (gthread); default 1, 2, 4, 8."""
+    """Thread counts to try (gthread); default doubling 1 … 128."""
     budget_s: float = 170.0
-    """Stop starting new runs once this much time has gone (the report says so)."""
+    """The whole profile's time budget; the search gets ``search_share`` of it."""
+    search_share: float = 0.6
+    """Share of the budget the search may use before racing starts."""
     exhaustive: bool = False
     """Measure the whole grid instead of stopping where more workers/threads stop helping."""
 
@@ -51,19 +61,30 @@ class Event:
 Observer = Callable[[Event], None]
 
 
+@dataclass(frozen=True)
+class Search:
+    """Every run the search made, in order, and why it stopped where it did."""
+
+    runs: tuple[RunResult, ...]
+    stops: tuple[str, ...] = field(default=())
+
+
+def score(run: RunResult) -> float:
+    """What the search compares: closed-loop throughput (steadier than the SLO capacity)."""
+    return run.closed.rps if run.closed and run.status == "ok" else 0.0
+
+
+def saturated(run: RunResult) -> bool:
+    return run.cpu_cores >= SATURATED * (run.cpu_limit or 1.0)
+
+
 def _grid(command: ServerCommand, cpu: float | None,
           settings: SweepSettings) -> tuple[list[int], list[int]]:
     if not command.sweeps_workers:
         return [1], [1]
     workers = list(settings.workers or range(1, max_workers_for_cpu(cpu or 1.0) + 1))
-    threads = list(settings.threads or (1, 2, 4, 8)) if command.sweeps_threads else [1]
+    threads = list(settings.threads or THREADS) if command.sweeps_threads else [1]
     return sorted(set(workers)), sorted(set(threads))
-
-
-def _score(run: RunResult) -> float:
-    """What pruning compares: closed-loop throughput, which varies less from run to run than
-    the SLO capacity (one slow open-loop phase can halve that)."""
-    return run.closed.rps if run.closed and run.status == "ok" else 0.0
 
 
 def _per_worker_memory(runs: list[RunResult]) -> float:
@@ -72,66 +93,130 @@ def _per_worker_memory(runs: list[RunResult]) -> float:
     return float(max(values)) if values else 0.0
 
 
+def _gain(new: float, old: float) -> str:
+    return f"{(new / old - 1):+.0%}" if old > 0 else "n/a"
+
+
+class _Searcher:
+    def __init__(self, backend: Backend, command: ServerCommand, *, run_settings: RunSettings,
+                 settings: SweepSettings, notify: Observer, driver: LoadDriver | None) -> None:
+        self.backend, self.command, self.run_settings = backend, command, run_settings
+        self.settings, self.notify, self.driver = settings, notify, driver
+        self.started = time.monotonic()
+        self.runs: list[RunResult] = []
+        self.stops: list[str] = []
+        self.total = 0
+        self.per_run = (run_settings.warmup_s + run_settings.duration_s + 1.5
+                        + run_settings.open_duration_s * len(run_settings.open_fractions))
+
+    def out_of_time(self, label: str) -> bool:
+        limit = self.settings.budget_s * self.settings.search_share
+        if time.monotonic() - self.started + self.per_run <= limit:
+            return False
+        self.stops.append(f"time: the search's share of the {self.settings.budget_s:g}s budget "
+                          f"ran out before {label}")
+        self.notify(Event("note", len(self.runs), self.total, self.stops[-1]))
+        return True
+
+    def run(self, w: int, t: int, limits: Limits) -> RunResult:
+        label = f"{w}w×{t}t" + (f" @{limits.cpu:g}cpu" if limits.cpu else "")
+        self.notify(Event("start", len(self.runs), self.total, label))
+        t0 = time.monotonic()
+        run = measure(self.backend, self.command, workers=w, threads=t, limits=limits,
+                      settings=self.run_settings, driver=self.driver)
+        self.per_run = max(self.per_run * 0.5, time.monotonic() - t0)
+        self.runs.append(run)
+        self.notify(Event("done", len(self.runs), self.total, label, run))
+        if run.status != "ok" and not any(r.status == "ok" for r in self.runs):
+            hint = ("raise --memory: the app needs more memory than the limit to start"
+                    if run.status == "oom" else "run the command by hand to see why")
+            raise ProfileError(f"the app failed ({run.status}, {label}): {run.note}", hint)
+        return run
+
+    def threads_at(self, w: int, threads: list[int], start: int,
+                   limits: Limits) -> RunResult | None:
+        """Double the threads at ``w`` workers from ``threads[start]``; the best run."""
+        best: RunResult | None = None
+        prev: RunResult | None = None
+        for t in threads[start:]:
+            if self.out_of_time(f"{w}w×{t}t"):
+                return best
+            run = self.run(w, t, limits)
+            if run.status != "ok":
+                self.stops.append(f"threads at {w} worker(s) stop at {t}: {run.status}")
+                return best
+            if best is None or score(run) > score(best):
+                best = run
+            if self.settings.exhaustive:
+                continue
+            if prev is not None and score(run) < score(prev) * (1 + MIN_GAIN):
+                self.stops.append(
+                    f"threads at {w} worker(s) stop at {t}: {prev.threads}→{t} threads gave "
+                    f"{_gain(score(run), score(prev))} throughput (< {MIN_GAIN:.0%})")
+                return best
+            if saturated(run) and self.command.sweeps_threads:
+                self.stops.append(
+                    f"threads at {w} worker(s) stop at {t}: CPU saturated ({run.cpu_cores:.2f} "
+                    f"of {run.cpu_limit or 1:g} core(s))")
+                return best
+            if limits.memory and run.memory_peak > MEMORY_FULL * limits.memory:
+                self.stops.append(f"threads at {w} worker(s) stop at {t}: memory peak "
+                                  f"{run.memory_peak / 2**20:.0f} MiB is ≥ {MEMORY_FULL:.0%} "
+                                  "of the limit")
+                return best
+            prev = run
+        if len(threads) > 1 and best is not None and not self.settings.exhaustive:
+            self.stops.append(f"threads at {w} worker(s): the largest count tried "
+                              f"({threads[-1]}) still helped")
+        return best
+
+    def search(self) -> Search:
+        grids = [(cpu, *_grid(self.command, cpu, self.settings))
+                 for cpu in self.settings.cpu_limits]
+        self.total = sum(len(w) * len(t) for _, w, t in grids)
+        for cpu, workers, threads in grids:
+            limits = Limits(cpu, self.settings.memory_limit)
+            best_prev: RunResult | None = None
+            for w in workers:
+                skip = _memory_skip(self.runs, w, limits)
+                if skip:
+                    t = best_prev.threads if best_prev else threads[0]
+                    self.runs.append(RunResult(w, t, self.command.worker_class(t), cpu,
+                                               self.settings.memory_limit, "skipped",
+                                               note=skip))
+                    self.stops.append(f"workers stop at {w}: {skip}")
+                    break
+                # Like for like: more workers start at the thread count that was best with
+                # fewer, so one flat step cannot end the search early.
+                start = threads.index(best_prev.threads) if best_prev else 0
+                best = self.threads_at(w, threads, start, limits)
+                if best is None:
+                    break
+                if (not self.settings.exhaustive and best_prev is not None
+                        and score(best) < score(best_prev) * (1 + MIN_GAIN)):
+                    self.stops.append(
+                        f"workers stop at {w}: {best_prev.workers}→{w} worker(s) gave "
+                        f"{_gain(score(best), score(best_prev))} throughput (< {MIN_GAIN:.0%})"
+                        + (" with the CPU already saturated" if saturated(best_prev) else ""))
+                    break
+                if best_prev is None or score(best) > score(best_prev):
+                    best_prev = best
+                if self.out_of_time(f"{w + 1} worker(s)"):
+                    return Search(tuple(self.runs), tuple(self.stops))
+            else:
+                if len(workers) > 1 and not self.settings.exhaustive:
+                    self.stops.append(f"workers: the largest count tried ({workers[-1]}) still "
+                                      "helped" + ("" if self.settings.workers else
+                                                  " (2 × CPU + 1 is the ceiling)"))
+        return Search(tuple(self.runs), tuple(self.stops))
+
+
 def sweep(backend: Backend, command: ServerCommand, *, run_settings: RunSettings,
           settings: SweepSettings, observe: Observer | None = None,
-          driver: LoadDriver | None = None) -> list[RunResult]:
-    """Every run made, in order; raises ``ProfileError`` when the app never becomes ready."""
-    notify = observe or (lambda event: None)
-    started = time.monotonic()
-    grids = [(cpu, *_grid(command, cpu, settings)) for cpu in settings.cpu_limits]
-    total = sum(len(w) * len(t) for _, w, t in grids)
-    runs: list[RunResult] = []
-    per_run = (run_settings.warmup_s + run_settings.duration_s + 1.5
-               + run_settings.open_duration_s * len(run_settings.open_fractions))
-    for cpu, workers, threads in grids:
-        limits = Limits(cpu, settings.memory_limit)
-        best_prev_w = 0.0
-        best_t_prev = threads[0]  # thread count that did best at the previous worker count
-        for w in workers:
-            best_w, best_t = 0.0, threads[0]
-            prev_t = 0.0
-            for t in threads:
-                label = f"{w}w×{t}t" + (f" @{cpu:g}cpu" if cpu else "")
-                elapsed = time.monotonic() - started
-                if elapsed + per_run > settings.budget_s:
-                    notify(Event("note", len(runs), total,
-                                 f"time budget {settings.budget_s:g}s reached; "
-                                 f"{label} and the rest not measured"))
-                    return runs
-                skip = _memory_skip(runs, w, limits)
-                if skip:
-                    runs.append(RunResult(w, t, command.worker_class(t), cpu,
-                                          settings.memory_limit, "skipped", note=skip))
-                    notify(Event("done", len(runs), total, label, runs[-1]))
-                    break
-                notify(Event("start", len(runs), total, label))
-                t0 = time.monotonic()
-                run = measure(backend, command, workers=w, threads=t, limits=limits,
-                              settings=run_settings, driver=driver)
-                per_run = max(per_run * 0.5, time.monotonic() - t0)
-                runs.append(run)
-                notify(Event("done", len(runs), total, label, run))
-                if run.status != "ok" and not any(r.status == "ok" for r in runs):
-                    hint = ("raise --memory: the app needs more memory than the limit to start"
-                            if run.status == "oom" else "run the command by hand to see why")
-                    raise ProfileError(f"the app failed ({run.status}, {label}): {run.note}",
-                                       hint)
-                score = _score(run) if run.status == "ok" else 0.0
-                if score > best_w:
-                    best_w, best_t = score, t
-                # Like for like: more workers are judged at least at the thread count that
-                # was best with fewer workers, so one flat step cannot end the search early.
-                if not settings.exhaustive and run.status == "ok" and t >= best_t_prev and (
-                        score < prev_t * (1 + MIN_GAIN)):
-                    break
-                if run.status != "ok":
-                    break
-                prev_t = max(prev_t, score)
-            if not settings.exhaustive and best_w < best_prev_w * (1 + MIN_GAIN):
-                break
-            if best_w > best_prev_w:
-                best_prev_w, best_t_prev = best_w, best_t
-    return runs
+          driver: LoadDriver | None = None) -> Search:
+    """Search workers × threads; raises ``ProfileError`` when the app never becomes ready."""
+    return _Searcher(backend, command, run_settings=run_settings, settings=settings,
+                     notify=observe or (lambda event: None), driver=driver).search()
 
 
 def _memory_skip(runs: list[RunResult], workers: int, limits: Limits) -> str:
@@ -149,4 +234,3 @@ def _memory_skip(runs: list[RunResult], workers: int, limits: Limits) -> str:
         return (f"predicted {predicted / 2**20:.0f} MiB ({workers} workers) exceeds the "
                 f"{limits.memory / 2**20:.0f} MiB limit")
     return ""
-

@@ -11,6 +11,7 @@ from typing import Any
 
 from podfit.core.errors import UsageError
 from podfit.profile.results import ProfileResult, RunResult
+from podfit.report.profile_text import race_lines
 from podfit.report.profile_text import render as render_text
 
 _STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
@@ -89,8 +90,14 @@ def render(result: ProfileResult) -> str:
     if rec is not None:
         parts.append(
             f"<h2>Recommendation</h2><p><b>{rec.workers}</b> worker(s) × <b>{rec.threads}</b> "
-            f"thread(s) ({html.escape(rec.worker_class)}); <b>{rec.capacity_rps_per_pod:.0f}"
-            f"</b> rps per pod at p99 ≤ {rec.slo_p99_ms:g} ms.</p>")
+            f"thread(s) ({html.escape(rec.worker_class)}); <b>{rec.capacity_rps_per_pod or 0:.0f}"
+            f"</b> rps per pod at p99 ≤ {rec.slo_p99_ms or 0:g} ms"
+            + (f"; throughput <b>{rec.capacity.value:.0f}</b> rps, interval "
+               f"{rec.capacity.low:.0f}–{rec.capacity.high:.0f} over {rec.capacity.repeats} "
+               "interleaved rounds" if rec.capacity else "") + ".</p>")
+        if result.race is not None:
+            parts.append("<h2>Race</h2><pre>" + html.escape(
+                "\n".join(race_lines(result.race)).strip()) + "</pre>")
         parts.append("<table><tr><th>field</th><th>value</th><th>reason</th></tr>")
         parts += [f"<tr><td class=t>{html.escape(r.field)}</td><td class=t>"
                   f"{html.escape(r.value)}</td><td class=t>{html.escape(r.reason)}</td></tr>"
