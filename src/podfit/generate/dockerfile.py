@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shlex
 
+from podfit.generate.appconfig import build_value
 from podfit.generate.plan import UID, Plan
 from podfit.generate.vendor import VENDOR_DIR
 
@@ -93,6 +95,44 @@ def _apt(packages: tuple[str, ...], alpine: bool) -> str:
             " && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin")
 
 
+def _collectstatic(plan: Plan) -> list[str]:
+    django = plan.config.django
+    if django is None or not django.collectstatic:
+        return []
+    env = " ".join(f"{v.name}={shlex.quote(build_value(v))}" for v in plan.config.env)
+    return [
+        "# Static files at build time (a manifest storage answers 500 without them); the",
+        "# settings' required variables get build-only values for this one step.",
+        f"RUN cd /app && DJANGO_SETTINGS_MODULE={django.settings} {env} \\",
+        "    python manage.py collectstatic --noinput --verbosity 0",
+    ]
+
+
+def _server_and_runtime(plan: Plan) -> list[str]:
+    out: list[str] = []
+    if plan.server_packages:
+        pins = " ".join(f"'{p}'" for p in plan.server_packages)
+        out += [
+            "# Not in the app's dependencies but run by the CMD (or podfit.runtime's metrics):",
+            "# pinned to the releases podfit is tested with.",
+            f"RUN {PIP_CACHE} {SECRETS} \\",
+            f"    {TRUST} \\",
+            f" && pip install {pins}",
+        ]
+    if plan.runtime:
+        out += [
+            "# podfit.runtime (standard library only): `podfit init` copied its source into",
+            f"# {VENDOR_DIR}/, so no index needs to have podfit. It sizes workers from the pod's",
+            "# limits and serves probes, drain and metrics for the server config below.",
+            f"COPY {plan.member + '/' if plan.member else ''}{VENDOR_DIR}/ /build/podfit-runtime/",
+            "RUN cp -r /build/podfit-runtime/podfit \\",
+            "    \"$(python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])')\"/",
+        ]
+    else:
+        out.append("# podfit.runtime is not in this image: the CMD imports nothing from podfit.")
+    return out
+
+
 def render_dockerfile(plan: Plan) -> str:
     alpine = plan.base == "alpine"
     distroless = plan.base == "distroless"
@@ -168,30 +208,15 @@ def render_dockerfile(plan: Plan) -> str:
         " && python3 -m venv /opt/venv \\",
         f" && pip install {plan_install_flags(plan)}-r {reqfile}",
     ]
-    if plan.server_packages:
-        pins = " ".join(f"'{p}'" for p in plan.server_packages)
-        lines += [
-            "# Not in the app's dependencies but run by the CMD (or podfit.runtime's metrics):",
-            "# pinned to the releases podfit is tested with.",
-            f"RUN {PIP_CACHE} {SECRETS} \\",
-            f"    {TRUST} \\",
-            f" && pip install {pins}",
-        ]
-    if plan.runtime:
-        lines += [
-            "# podfit.runtime (standard library only): `podfit init` copied its source into",
-            f"# {VENDOR_DIR}/, so no index needs to have podfit. It sizes workers from the pod's",
-            "# limits and serves probes, drain and metrics for the server config below.",
-            f"COPY {plan.member + '/' if plan.member else ''}{VENDOR_DIR}/ /build/podfit-runtime/",
-            "RUN cp -r /build/podfit-runtime/podfit \\",
-            "    \"$(python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])')\"/",
-        ]
-    else:
-        lines.append("# podfit.runtime is not in this image: the CMD imports nothing from podfit.")
+    lines += _server_and_runtime(plan)
     lines += [
         "RUN pip uninstall --yes --quiet pip \\",
         " && python3 -m compileall -q -j 0 /opt/venv",
         f"COPY {plan.member + '/' if plan.member else '.'} /app",
+    ]
+    django = plan.config.django
+    lines += _collectstatic(plan)
+    lines += [
         "# Precompiled (hash-checked) bytecode: the app never writes .pyc at run time.",
         f"RUN rm -rf /app/{VENDOR_DIR} && python3 -m compileall -q -j 0 "
         "--invalidation-mode unchecked-hash /app",
@@ -207,6 +232,8 @@ def render_dockerfile(plan: Plan) -> str:
         f"    PYTHONPATH={pythonpath} \\",
         "    HOME=/tmp",
     ]
+    if django is not None:
+        lines.append(f"ENV DJANGO_SETTINGS_MODULE={django.settings}")
     if workload.port:
         lines.append(f"EXPOSE {workload.port}")
     lines += [
@@ -237,6 +264,14 @@ def render_dockerignore(plan: Plan) -> str:
              if p not in DOCKERIGNORE and p not in ("wheels", "**/wheels")]
     if extra:
         lines += ["", "# from .gitignore", *extra]
+    prefix = plan.member + "/" if plan.member else ""
+    needed = [*plan.dep_files]
+    if plan.runtime:
+        needed.append(f"{prefix}.podfit/runtime")
+    if plan.server == "gunicorn":
+        needed.append(f"{prefix}gunicorn.conf.py")
+    lines += ["", "# the build copies these: never excluded, whatever matches above",
+              *(f"!{path}" for path in needed)]
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from podfit.generate import manifests
+from podfit.generate.appconfig import PLACEHOLDER
 from podfit.generate.plan import Plan, Workload
 
 CHART_DIR = "deploy/chart"
@@ -32,6 +33,11 @@ def _values(plan: Plan) -> dict[str, Any]:
             "autoscaling": {"minReplicas": wl.hpa_min, "maxReplicas": wl.hpa_max,
                             "targetCPUUtilizationPercentage": wl.hpa_target},
         }
+    if plan.config.config_vars:
+        values["config"] = {v.name: v.example or PLACEHOLDER for v in plan.config.config_vars}
+    if plan.config.secret_vars:
+        # Placeholders: pass real values with --set-string secrets.NAME=... or -f secrets.yaml
+        values["secrets"] = {v.name: PLACEHOLDER for v in plan.config.secret_vars}
     values["ingress"] = {"enabled": bool(plan.ingress_host),
                          "host": plan.ingress_host or "app.example.com",
                          "tlsSecret": plan.tls_secret or ""}
@@ -41,6 +47,19 @@ def _values(plan: Plan) -> dict[str, Any]:
 
 def _template_workload(obj: dict[str, Any], wl: Workload) -> dict[str, Any]:
     obj = copy.deepcopy(obj)
+    if obj["kind"] == "Job":
+        container = obj["spec"]["template"]["spec"]["containers"][0]
+        container["image"] = "HELMIMAGE"
+        container["imagePullPolicy"] = "HELMPULL"
+        container["resources"] = f"HELMRESOURCES_{wl.role}"
+        # after the ConfigMap and Secret exist on install; before the new pods on upgrade
+        obj["metadata"]["annotations"] = {
+            "helm.sh/hook": "post-install,pre-upgrade",
+            "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded"}
+    elif obj["kind"] == "ConfigMap" and obj["metadata"]["name"].endswith("-config"):
+        obj["data"] = "HELMCONFIG"
+    elif obj["kind"] == "Secret":
+        obj["stringData"] = "HELMSECRETS"
     if obj["kind"] == "Deployment":
         container = obj["spec"]["template"]["spec"]["containers"][0]
         container["image"] = "HELMIMAGE"
@@ -59,6 +78,10 @@ def _substitute(text: str) -> str:
         "HELMIMAGE", '"{{ .Values.image.repository }}:{{ .Values.image.tag | default '
         '.Chart.AppVersion }}"')
     text = text.replace("HELMPULL", "{{ .Values.image.pullPolicy }}")
+    text = re.sub(r"^(\s*)(data|stringData): HELM(CONFIG|SECRETS)$",
+                  lambda m: f"{m.group(1)}{m.group(2)}:\n{m.group(1)}  {{{{- toYaml .Values."
+                  f"{'config' if m.group(3) == 'CONFIG' else 'secrets'} | nindent "
+                  f"{len(m.group(1)) + 2} }}}}", text, flags=re.M)
     text = re.sub(r"^(\s*)resources: HELMRESOURCES_(\w+)$",
                   lambda m: f"{m.group(1)}resources:\n{m.group(1)}  "
                   f"{{{{- toYaml .Values.{m.group(2)}.resources | nindent "

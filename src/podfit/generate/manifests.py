@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from podfit.generate.appconfig import PLACEHOLDER
 from podfit.generate.plan import UID, Plan, Probe, Workload
 
 MANAGED_BY = "podfit"
@@ -22,9 +23,59 @@ def _meta(plan: Plan, wl: Workload, name: str | None = None) -> dict[str, Any]:
             "labels": {**labels(plan, wl), "app.kubernetes.io/managed-by": MANAGED_BY}}
 
 
-def _probe(p: Probe, port: str) -> dict[str, Any]:
-    return {"httpGet": {"path": p.path, "port": port}, "periodSeconds": p.period,
-            "timeoutSeconds": p.timeout, "failureThreshold": p.failures}
+def _probe(p: Probe, port: str, number: int | None) -> dict[str, Any]:
+    action: dict[str, Any]
+    if p.kind == "grpc":  # native gRPC probes take a port number, not a name
+        action = {"grpc": {"port": number}}
+    elif p.kind == "tcp":
+        action = {"tcpSocket": {"port": port}}
+    else:
+        action = {"httpGet": {"path": p.path, "port": port}}
+    return {**action, "periodSeconds": p.period, "timeoutSeconds": p.timeout,
+            "failureThreshold": p.failures}
+
+
+def port_name(wl: Workload) -> str:
+    return "grpc" if wl.protocol == "grpc" else "http"
+
+
+def config_names(plan: Plan) -> tuple[str, str]:
+    return f"{plan.name}-config", f"{plan.name}-secrets"
+
+
+def env_entries(plan: Plan, wl: Workload) -> list[dict[str, Any]]:
+    """The Deployment's env: podfit's own values, then every variable the app requires from
+    the ConfigMap or the Secret (explicit keys: a missing one fails the pod at start)."""
+    env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in wl.env]
+    if plan.runtime:
+        env.append({"name": "PROMETHEUS_MULTIPROC_DIR", "value": METRICS_DIR})
+    django = plan.config.django
+    if django is not None:
+        env.append({"name": "DJANGO_SETTINGS_MODULE", "value": django.settings})
+    configmap, secret = config_names(plan)
+    for var in plan.config.env:
+        ref = "secretKeyRef" if var.secret else "configMapKeyRef"
+        env.append({"name": var.name, "valueFrom": {ref: {
+            "name": secret if var.secret else configmap, "key": var.name}}})
+    return env
+
+
+def config_map(plan: Plan) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": config_names(plan)[0], "labels": _app_labels(plan)},
+            "data": {v.name: v.example or PLACEHOLDER for v in plan.config.config_vars}}
+
+
+def secret(plan: Plan) -> dict[str, Any]:
+    # Placeholders only: replace with your secret manager (External Secrets, Sealed
+    # Secrets, SOPS) or `kubectl create secret generic` before the first apply.
+    return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": {"name": config_names(plan)[1], "labels": _app_labels(plan)},
+            "stringData": {v.name: PLACEHOLDER for v in plan.config.secret_vars}}
+
+
+def _app_labels(plan: Plan) -> dict[str, str]:
+    return {"app.kubernetes.io/name": plan.name, "app.kubernetes.io/managed-by": MANAGED_BY}
 
 
 def _resources(wl: Workload) -> dict[str, Any]:
@@ -45,16 +96,15 @@ def deployment(plan: Plan, wl: Workload) -> dict[str, Any]:
     image_cmd = plan.workloads[0].command  # the Dockerfile's CMD
     if wl.command != image_cmd:
         container["args"] = list(wl.command)
-    env = [{"name": k, "value": v} for k, v in wl.env]
-    env.append({"name": "PROMETHEUS_MULTIPROC_DIR", "value": METRICS_DIR})
-    container["env"] = env
+    container["env"] = env_entries(plan, wl)
+    pname = port_name(wl)
     if wl.port:
-        container["ports"] = [{"name": "http", "containerPort": wl.port, "protocol": "TCP"}]
+        container["ports"] = [{"name": pname, "containerPort": wl.port, "protocol": "TCP"}]
     container["resources"] = _resources(wl)
     if wl.probes:
-        container["startupProbe"] = _probe(wl.probes["startup"], "http")
-        container["readinessProbe"] = _probe(wl.probes["readiness"], "http")
-        container["livenessProbe"] = _probe(wl.probes["liveness"], "http")
+        container["startupProbe"] = _probe(wl.probes["startup"], pname, wl.port)
+        container["readinessProbe"] = _probe(wl.probes["readiness"], pname, wl.port)
+        container["livenessProbe"] = _probe(wl.probes["liveness"], pname, wl.port)
     if wl.prestop_seconds:
         container["lifecycle"] = {"preStop": {"exec": {
             "command": ["sleep", str(wl.prestop_seconds)]}}}
@@ -70,9 +120,11 @@ def deployment(plan: Plan, wl: Workload) -> dict[str, Any]:
     container["volumeMounts"] = [
         {"name": "tmp", "mountPath": "/tmp"},
         {"name": "metrics", "mountPath": METRICS_DIR},
+        *({"name": _volume(w.path), "mountPath": f"/app/{w.path}"}
+          for w in plan.config.writable),
     ]
     annotations: dict[str, str] = {}
-    if wl.port and not plan.prometheus_operator:
+    if wl.port and not plan.prometheus_operator and plan.runtime:
         annotations = {"prometheus.io/scrape": "true", "prometheus.io/port": str(wl.port),
                        "prometheus.io/path": "/metrics"}
     template_meta: dict[str, Any] = {"labels": sel}
@@ -112,6 +164,8 @@ def deployment(plan: Plan, wl: Workload) -> dict[str, Any]:
                     "volumes": [
                         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
                         {"name": "metrics", "emptyDir": {"medium": "Memory", "sizeLimit": "16Mi"}},
+                        *({"name": _volume(w.path), "emptyDir": {"sizeLimit": "256Mi"}}
+                          for w in plan.config.writable),
                     ],
                 },
             },
@@ -119,15 +173,46 @@ def deployment(plan: Plan, wl: Workload) -> dict[str, Any]:
     }
 
 
+def _volume(path: str) -> str:
+    """A DNS-1123 volume name for a writable path."""
+    name = "".join(c if c.isalnum() else "-" for c in path.lower()).strip("-")
+    return ("data-" + name)[:63].rstrip("-")
+
+
 def service(plan: Plan, wl: Workload) -> dict[str, Any]:
+    pname = port_name(wl)
+    port: dict[str, Any] = {"name": pname, "port": 80 if pname == "http" else wl.port,
+                            "targetPort": pname, "protocol": "TCP"}
+    if pname == "grpc":
+        port["appProtocol"] = "grpc"  # tells meshes and ingresses to speak HTTP/2
     return {
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": _meta(plan, wl),
-        "spec": {"type": "ClusterIP", "selector": labels(plan, wl),
-                 "ports": [{"name": "http", "port": 80, "targetPort": "http",
-                            "protocol": "TCP"}]},
+        "spec": {"type": "ClusterIP", "selector": labels(plan, wl), "ports": [port]},
     }
+
+
+def migrate_job(plan: Plan) -> dict[str, Any]:
+    """``manage.py migrate`` once per release, with the web pod's image, env and limits."""
+    web = plan.web or plan.workloads[0]
+    pod = deployment(plan, web)["spec"]["template"]["spec"]
+    container = dict(pod["containers"][0])
+    for key in ("ports", "startupProbe", "readinessProbe", "livenessProbe", "lifecycle"):
+        container.pop(key, None)
+    container["name"] = "migrate"
+    container["args"] = ["python", "manage.py", "migrate", "--noinput"]
+    pod = {**pod, "containers": [container], "restartPolicy": "Never"}
+    pod.pop("topologySpreadConstraints", None)
+    return {"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": f"{plan.name}-migrate",
+                         "labels": {**_app_labels(plan), "app.kubernetes.io/component":
+                                    "migrate"}},
+            "spec": {"backoffLimit": 2, "ttlSecondsAfterFinished": 3600,
+                     "template": {"metadata": {"labels": {"app.kubernetes.io/name": plan.name,
+                                                          "app.kubernetes.io/component":
+                                                          "migrate"}},
+                                  "spec": pod}}}
 
 
 def ingress(plan: Plan, wl: Workload) -> dict[str, Any]:
@@ -188,6 +273,10 @@ def service_monitor(plan: Plan, wl: Workload) -> dict[str, Any]:
 def objects(plan: Plan) -> dict[str, dict[str, Any]]:
     """File name (without directory) -> object, in a stable order."""
     out: dict[str, dict[str, Any]] = {"serviceaccount.yaml": service_account(plan)}
+    if plan.config.config_vars:
+        out["configmap.yaml"] = config_map(plan)
+    if plan.config.secret_vars:
+        out["secret.yaml"] = secret(plan)
     for wl in plan.workloads:
         prefix = "" if wl.role == "web" else "worker-"
         out[f"{prefix}deployment.yaml"] = deployment(plan, wl)
@@ -199,4 +288,6 @@ def objects(plan: Plan) -> dict[str, dict[str, Any]]:
                 out["servicemonitor.yaml"] = service_monitor(plan, wl)
         out[f"{prefix}hpa.yaml"] = hpa(plan, wl)
         out[f"{prefix}pdb.yaml"] = pdb(plan, wl)
+    if plan.config.django is not None and plan.config.django.migrations:
+        out["migrate-job.yaml"] = migrate_job(plan)
     return out

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from podfit import __version__
-from podfit.core.errors import ConfigError, InputError, UsageError
+from podfit.core.errors import ConfigError, UsageError
 from podfit.core.policy import CpuLimitPolicy, cpu_limit_for, max_workers_for_cpu
 from podfit.core.shutdown import ShutdownBudget
 from podfit.core.units import format_cpu, parse_cpu
+from podfit.generate.appconfig import Config, decide_config
 from podfit.generate.deps import SUPPORTED_PYTHONS
 from podfit.generate.detect import AppFacts
+from podfit.generate.process import Process, decide_process
 from podfit.generate.profile_input import Recommendation
 
 BASES = ("slim", "alpine", "distroless")
@@ -116,6 +118,8 @@ class Probe:
     period: int
     timeout: int
     failures: int
+    kind: str = "http"
+    """``http`` (httpGet on path), ``grpc`` (the gRPC health service) or ``tcp``."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,8 @@ class Workload:
     env: tuple[tuple[str, str], ...]
     probes: dict[str, Probe] = field(default_factory=dict)
     """startup/readiness/liveness; empty for workers without an HTTP health endpoint."""
+    protocol: str = "http"
+    """``http`` or ``grpc`` (the Service's appProtocol)."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,7 @@ class Plan:
     tls_secret: str | None
     dockerignore_extra: tuple[str, ...]
     decisions: tuple[Decision, ...]
+    config: Config = field(default_factory=lambda: Config((), (), None, ()))
 
     @property
     def workloads(self) -> tuple[Workload, ...]:
@@ -242,7 +249,7 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
         raise UsageError(f"unsupported Python {python}", "pass --python")
 
     src = facts.source
-    framework, server, app_ref, worker_ref = _decide_server(facts, opts, decide)
+    framework, server, app_ref, worker_ref, process = _decide_server(facts, opts, decide)
 
     base_kind = _check_choice(opts.base or "slim", BASES, "base")
     native = facts.deps.native
@@ -267,12 +274,16 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
     if server in ("gunicorn", "uvicorn") and app_ref:
         web_wl = _web_workload(name, server, app_ref=app_ref, script=src.script, port=port,
                                policy=policy, prof=prof, decide=decide)
+    elif process.command and process.protocol != "none":
+        web_wl = command_workload(name, process, policy, prof, decide)
     worker_wl = None
-    if server == "python":
-        worker_wl = _script_workload(name, src.script or ("python", "main.py"), policy, decide)
+    if server == "python" and process.protocol == "none":
+        worker_wl = _script_workload(name, process.command or ("python", "main.py"), policy,
+                                     decide)
     elif worker_ref:
         worker_wl = _worker_workload(name if web_wl is None else f"{name}-worker", worker_ref,
                                      policy, int(opts.task_time_limit or 300), decide)
+    config = decide_config(facts, web_wl or worker_wl, decide)
     runtime, server_pkgs = _server_install(facts, server, decide)
     extra = tuple(p for p in facts.gitignore if not p.startswith("!"))
     return Plan(
@@ -286,44 +297,37 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
         runtime=runtime, server_packages=server_pkgs, web=web_wl, worker=worker_wl,
         helm=bool(opts.helm), prometheus_operator=bool(opts.prometheus_operator),
         ingress_host=opts.ingress_host, tls_secret=opts.tls_secret,
-        dockerignore_extra=extra, decisions=tuple(decisions))
+        dockerignore_extra=extra, decisions=tuple(decisions), config=config)
 
 
-def _decide_server(facts: AppFacts, opts: InitOptions,
-                   decide: Any) -> tuple[str, str, str | None, str | None]:
-    """(framework, server, web app ref, Celery app ref) from the source and the flags."""
+def _decide_server(facts: AppFacts, opts: InitOptions, decide: Any
+                   ) -> tuple[str, str, str | None, str | None, Process]:
+    """(framework, server, web app ref, Celery app ref, process) from the evidence and flags."""
     src = facts.source
-    web = src.web
-    framework = web.framework if web else ("celery" if src.worker else "script")
-    app_ref = opts.app or (web.ref if web else None)
-    if opts.app:
-        decide("app", opts.app, "set with --app or [tool.podfit] app")
-    elif web:
-        decide("app", web.ref, web.reason)
-    worker_ref = opts.worker_app or (src.worker.ref if src.worker else None)
+    process, worker_ref = decide_process(facts, opts)
+    if process.app_ref:
+        decide("app", process.app_ref, "set with --app or [tool.podfit] app" if opts.app
+               else process.reason)
     if worker_ref:
         decide("worker-app", worker_ref, "set with --worker-app" if opts.worker_app
                else src.worker.reason if src.worker else "")
-    kind = web.kind if web else ("asgi" if opts.server == "uvicorn" else "wsgi")
-    server = opts.server or (
-        ("uvicorn" if kind == "asgi" else "gunicorn") if app_ref else
-        "celery" if worker_ref else "python" if src.script else "")
-    if not server:
-        raise InputError(f"no web app, Celery app or script found in {facts.root}",
-                         "pass --app module:attr (or add a Procfile); podfit never imports "
-                         "your code to find it")
-    _check_choice(server, SERVERS, "server")
-    decide("framework", framework, web.reason if web else "no web app object in the source")
-    decide("server", server, {
+    server = process.server
+    decide("framework", process.framework, src.web.reason if src.web and process.app_ref
+           else process.reason)
+    reasons = {
         "gunicorn": "WSGI app: gunicorn's pre-fork workers, sized by podfit.runtime from the "
                     "pod's CPU limit (never the node's CPU count)",
         "uvicorn": "ASGI app: uvicorn through podfit.runtime's runner, one event loop per pod "
                    "(scale with replicas), graceful shutdown bounded by the grace period",
-        "celery": "only a Celery app was found: a worker Deployment, no Service",
-        "python": f"no server framework: run the script ({src.script_reason})",
-    }[server] if not opts.server else "set with --server")
-
-    return framework, server, app_ref, worker_ref
+    }
+    if opts.server:
+        decide("server", server, "set with --server" + (f"; runs {' '.join(process.command)}"
+                                                        if process.command else ""))
+    else:
+        decide("server", server, reasons.get(server) if process.app_ref else process.reason)
+    for warning in process.warnings:
+        decide("warning", "entrypoint", warning)
+    return process.framework, server, process.app_ref, worker_ref, process
 
 
 #: Servers podfit may run and the pinned release it installs when the app does not depend on
@@ -461,6 +465,36 @@ def _web_workload(name: str, server: str, *, app_ref: str | None,
     hpa = _hpa(prof, decide, "web")
     return Workload("web", name, command, port, req_cpu, req_mem, lim_cpu, lim_mem, *hpa,
                     PRESTOP_SECONDS, graceful, grace, tuple(env), probes)
+
+
+def command_workload(name: str, process: Process, policy: CpuLimitPolicy,
+                     prof: Recommendation | None, decide: Any) -> Workload:
+    """A serving process podfit did not write (uwsgi, daphne, a gRPC or HTTP script): its own
+    command, a Service, probes on its port (gRPC health or TCP), the same shutdown budget."""
+    req_cpu, req_mem, lim_cpu, lim_mem = _resources("500m", "256Mi", policy=policy, prof=prof,
+                                                    decide=decide, role="web")
+    graceful = GRACEFUL_SECONDS
+    grace = ShutdownBudget(prestop=PRESTOP_SECONDS, drain=0, graceful=graceful).grace_period
+    decide("web.shutdown", f"preStop sleep {PRESTOP_SECONDS}s, terminationGracePeriodSeconds "
+           f"{grace}s", "the preStop sleep lets endpoint removal propagate before SIGTERM; "
+           "the process then has the rest of the grace period to finish in-flight work")
+    kind = process.probe
+    probes = {
+        "startup": Probe("", 2, 2, 30, kind),
+        "readiness": Probe("", 5, 2, 2, kind),
+        "liveness": Probe("", 10, 3, 3, kind),
+    }
+    decide("web.probes", f"{kind} probes on port {process.port}", {
+        "grpc": "the server registers grpc.health.v1: Kubernetes' native gRPC probes ask it",
+        "tcp": "no health endpoint podfit can rely on (podfit.runtime is not in this server): "
+               "a TCP connect shows the server accepts; add an HTTP health route to do better",
+    }.get(kind, ""))
+    env = (("PODFIT_CPU_LIMIT", format_cpu(parse_cpu(lim_cpu or req_cpu))),
+           ("PORT", str(process.port)))
+    hpa = _hpa(prof, decide, "web")
+    return Workload("web", name, tuple(process.command or ()), process.port, req_cpu, req_mem,
+                    lim_cpu, lim_mem, *hpa, PRESTOP_SECONDS, graceful, grace, env, probes,
+                    protocol=process.protocol)
 
 
 def _hpa(prof: Recommendation | None, decide: Any, role: str) -> tuple[int, int, int, int]:

@@ -47,7 +47,10 @@ def kustomization(plan: Plan, resources: list[str]) -> dict[str, Any]:
 
 
 def render(plan: Plan) -> dict[str, str]:
-    files = {"Dockerfile": render_dockerfile(plan), ".dockerignore": render_dockerignore(plan)}
+    # A workspace member builds from the workspace root: the .dockerignore belongs there.
+    context = "../" * (plan.member.count("/") + 1) if plan.member else ""
+    files = {"Dockerfile": render_dockerfile(plan),
+             f"{context}.dockerignore": render_dockerignore(plan)}
     conf = render_gunicorn_conf(plan)
     if conf is not None:
         files["gunicorn.conf.py"] = conf

@@ -9,6 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from podfit.core.packages import read_procfile as _read_procfile
+from podfit.generate.django import DjangoFacts, detect_django
+from podfit.generate.entry import Script, dockerfile_cmd, scan_script
+from podfit.generate.envvars import EnvVar, required_env, scan_tree
+from podfit.generate.writable import WritablePath, merge, scan_source
+
 SKIP_DIRS = {
     ".git", ".hg", ".venv", "venv", "env", ".env", "node_modules", "__pycache__", ".tox",
     ".nox", "build", "dist", "site-packages", "tests", "test", "migrations", "docs",
@@ -52,6 +58,12 @@ class SourceFacts:
     src_dir: str
     django_settings: str | None
     procfile: dict[str, str]
+    scripts: tuple[Script, ...] = ()
+    """Modules with a ``__main__`` block, serving ones first."""
+    dockerfile_cmd: tuple[str, ...] | None = None
+    env: tuple[EnvVar, ...] = ()
+    writable: tuple[WritablePath, ...] = ()
+    django: DjangoFacts | None = None
 
 
 def iter_python_files(root: Path) -> Iterator[Path]:
@@ -144,15 +156,7 @@ def _rank(c: Candidate) -> tuple[int, int, int, str]:
 
 
 def read_procfile(root: Path) -> dict[str, str]:
-    path = root / "Procfile"
-    if not path.is_file():
-        return {}
-    procs = {}
-    for line in path.read_text(errors="replace").splitlines():
-        m = re.match(r"^([A-Za-z0-9_-]+):\s*(.+)$", line.strip())
-        if m:
-            procs[m.group(1)] = m.group(2).strip()
-    return procs
+    return _read_procfile(root / "Procfile")
 
 
 def _procfile_ref(command: str) -> str | None:
@@ -180,6 +184,9 @@ def detect_source(root: Path) -> SourceFacts:
     src_dir = "src" if src_layout else ""
     candidates: list[Candidate] = []
     scripts: list[str] = []
+    found_scripts: list[Script] = []
+    env: dict[str, str] = {}
+    writable = []
     for path in iter_python_files(root):
         tree = _parse(path)
         if tree is None:
@@ -188,8 +195,14 @@ def detect_source(root: Path) -> SourceFacts:
         in_src = bool(src_dir) and rel.startswith(src_dir + "/")
         module = module_name(root, path, src_dir if in_src else "")
         candidates += scan_module(tree, module, rel)
+        for name, where in scan_tree(tree, rel).items():
+            env.setdefault(name, where)
+        top = (src_dir + "/" if in_src else "") + module.split(".")[0]
+        parent = top.rsplit("/", 1)[0] if "/" in top and "." in module else ""
+        writable += scan_source(path.read_text(errors="replace"), rel, parent)
         if path.parent == root and _has_main_guard(tree):
             scripts.append(rel)
+            found_scripts.append(scan_script(path, rel, tree))
     candidates.sort(key=_rank)
     web = next((c for c in candidates if c.kind in ("wsgi", "asgi")), None)
     worker = next((c for c in candidates if c.kind == "worker"), None)
@@ -211,11 +224,22 @@ def detect_source(root: Path) -> SourceFacts:
         name, command = next(iter(procfile.items()))
         script = tuple(shlex.split(command))
         script_reason = f"Procfile {name} process"
-    elif scripts:
-        first = sorted(scripts, key=lambda s: (Path(s).name not in PREFERRED, s))[0]
-        script = ("python", first)
-        script_reason = f"{first} has an `if __name__ == \"__main__\"` block"
-    return SourceFacts(web, worker, script, script_reason, src_dir, django, procfile)
+    elif found_scripts:
+        ranked = sorted(found_scripts, key=lambda sc: (not sc.serves,
+                                                       Path(sc.path).name not in PREFERRED,
+                                                       sc.path))
+        first = ranked[0]
+        script = ("python", first.path)
+        script_reason = (f"{first.path} has an `if __name__ == \"__main__\"` block"
+                         + (f" and serves ({first.evidence})" if first.serves else ""))
+        serving = [sc.path for sc in ranked if sc.serves]
+        if len(serving) > 1:
+            script_reason += f"; warning: {', '.join(serving[1:])} also serve(s): pass --app"
+    found_scripts.sort(key=lambda sc: (not sc.serves, Path(sc.path).name not in PREFERRED,
+                                       sc.path))
+    return SourceFacts(web, worker, script, script_reason, src_dir, django, procfile,
+                       tuple(found_scripts), dockerfile_cmd(root), required_env(env, root),
+                       merge(writable), detect_django(root, src_dir))
 
 
 def _has_main_guard(tree: ast.Module) -> bool:

@@ -14,6 +14,27 @@ class Action(enum.Enum):
     UNCHANGED = "unchanged"
     UPDATE = "update"
     """Differs from what is on disk; written only with force."""
+    MERGE = "merge"
+    """A line-list file the project already has (``.dockerignore``): init appends the lines
+    it needs and keeps the project's own; written without force."""
+
+#: Files whose lines are a set: an existing one is merged, never replaced or left incomplete.
+MERGEABLE = frozenset({".dockerignore"})
+MERGE_HEADER = "# Added by `podfit init` (the build needs these; your lines above are kept):"
+
+
+def merge_lines(old: str, new: str) -> str:
+    """``old`` plus every meaningful line of ``new`` it lacks (comments and blanks skipped).
+    A project line that re-includes (``!x``) something init excludes is kept after init's."""
+    have = {line.strip() for line in old.splitlines()}
+    needed = [line for line in new.splitlines()
+              if line.strip() and not line.startswith("#") and line.strip() not in have]
+    if not needed:
+        return old
+    body = old if old.endswith("\n") or not old else old + "\n"
+    if MERGE_HEADER in body:
+        return body + "\n".join(needed) + "\n"
+    return body + "\n" + MERGE_HEADER + "\n" + "\n".join(needed) + "\n"
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,9 @@ def plan_changes(root: Path, files: Mapping[str, str]) -> list[FileChange]:
             action = Action.CREATE
         elif old == text:
             action = Action.UNCHANGED
+        elif rel.rsplit("/", 1)[-1] in MERGEABLE and not old.startswith("# Written by `podfit"):
+            text = merge_lines(old, text)
+            action = Action.UNCHANGED if text == old else Action.MERGE
         else:
             action = Action.UPDATE
         changes.append(FileChange(rel, action, text, old))
