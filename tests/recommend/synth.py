@@ -95,8 +95,14 @@ def simulate(spec: Spec, start: float, end: float, step: float, seed: int) -> li
         for r in range(spec.replicas):
             pod = PodTrace(f"{replicaset(spec, gen)}-{r:05d}", born, step=step)
             restart_at, leaked_since = born, born
+            down_until, crashes = born, 0
             t = born
             while t < died:
+                if t < down_until:  # CrashLoopBackOff: the container is not running
+                    t += step
+                    continue
+                if crashes and t - restart_at > 600:
+                    crashes = 0  # the kubelet resets the back-off after 10 minutes up
                 replicas = spec.replicas
                 if spec.hpa_target is not None:
                     load = spec.total_rps * _shape(spec, t, rng)
@@ -130,8 +136,11 @@ def simulate(spec: Spec, start: float, end: float, step: float, seed: int) -> li
                 if oom_at is not None and oom_at <= t < oom_at + step:
                     oom, pod.worker_ooms = 1, pod.worker_ooms + 1  # a worker killed, not the pod
                 elif spec.mem_limit is not None and mem > spec.mem_limit:
-                    oom, restart_at, leaked_since = 1, t, t  # the container is OOM-killed
-                    mem = spec.mem_base
+                    # the container is OOM-killed and restarts after 10 s, 20 s … ≤ 5 min
+                    crashes += 1
+                    down_until = t + min(300.0, 10.0 * 2 ** (crashes - 1))
+                    oom, restart_at, leaked_since = 1, down_until, down_until
+                    mem = spec.mem_limit
                 pod.steps.append(t)
                 pod.cpu_demand.append(cpu)
                 pod.cpu_used.append(used)
