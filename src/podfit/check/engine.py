@@ -4,6 +4,7 @@ suppressions. Returns data; never prints (progress goes through an observer)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
 import posixpath
 import stat
@@ -22,7 +23,14 @@ from podfit.check.documents.python_config import (
     parse_requirements,
     parse_shell_script,
 )
-from podfit.check.inputs import kind_of, walk
+from podfit.check.inputs import (
+    SKIPPED,
+    charts_below,
+    kind_of,
+    rendered_stream,
+    template_notice,
+    walk,
+)
 from podfit.check.model import Model, build_model
 from podfit.check.registry import UNUSED_SUPPRESSION, load_rules
 from podfit.check.rule import LoadedRule
@@ -39,6 +47,8 @@ from podfit.core.models import CheckResult, FileError, Finding
 Observer = Callable[[str, object], None]
 
 STDIN = "-"
+#: Engine-reported notice of a skipped chart or template (see rules/meta/unrendered_input).
+UNRENDERED_INPUT = "PF002"
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class Source:
     path: str
     kind: str
     text: str
+    #: A rendered Helm template: the template's line of each rendered line.
+    template_lines: tuple[int, ...] = ()
 
 
 def read_source(path: Path, kind: str, display: str, max_size: int) -> Source:
@@ -97,6 +109,7 @@ def collect(paths: Iterable[str], settings: CheckSettings, *, stdin: bytes | Non
     errors: list[FileError] = []
     contexts: dict[str, frozenset[str]] = {}
     seen: set[str] = set()
+    stdin_names: set[str] = set()
 
     def add(path: Path, kind: str, display: str) -> None:
         if display in seen:
@@ -114,8 +127,13 @@ def collect(paths: Iterable[str], settings: CheckSettings, *, stdin: bytes | Non
             try:
                 text_kind = kind_of(posixpath.basename(name)) if stdin_name else None
                 source = decode(name, "yaml", data)
-                sources.append(Source(name, text_kind or guess_stdin_kind(source.text),
-                                      source.text))
+                kind = text_kind or guess_stdin_kind(source.text)
+                stream = rendered_stream(source.text) if kind == "yaml" else None
+                if stream:  # `helm template … | podfit check -`: back to the template files
+                    sources += [Source(r.path, "yaml", r.text, r.template_lines) for r in stream]
+                else:
+                    sources.append(Source(name, kind, source.text))
+                stdin_names.add(name)
             except InputError as exc:
                 errors.append(FileError(name, exc.message, exc.hint))
             continue
@@ -123,13 +141,22 @@ def collect(paths: Iterable[str], settings: CheckSettings, *, stdin: bytes | Non
         if path.is_dir():
             for file_path, kind in walk(path, settings.exclude):
                 add(file_path, kind, _display(file_path))
+            rendered, skipped = charts_below(path, _display(path), settings.exclude,
+                                             settings.helm_values)
+            sources += [Source(r.path, "yaml", r.text, r.template_lines) for r in rendered]
+            sources += [Source(s.path, SKIPPED, f"{s.reason}; {s.hint}") for s in skipped]
         elif path.is_file():
             add(path, kind_of(path.name, path.parent.name) or "yaml", _display(path))
         else:
             errors.append(FileError(raw, f"{raw}: no such file or directory",
                                     "check the path; use '-' to read standard input"))
-    for source in sources:
-        if source.kind == "dockerfile" and source.path != "<stdin>":
+    for index, source in enumerate(sources):
+        notice = template_notice(source.path, source.text) if source.kind == "yaml" and \
+            not source.template_lines else None
+        if notice is not None:  # reported as skipped (PF002), not as invalid YAML
+            sources[index] = Source(notice.path, SKIPPED, f"{notice.reason}; {notice.hint}")
+        # standard input has no folder: its build context is unknown, not the working dir
+        if source.kind == "dockerfile" and source.path not in stdin_names:
             folder = Path(source.path).parent
             with contextlib.suppress(OSError):
                 contexts[folder.as_posix()] = frozenset(p.name for p in folder.iterdir())
@@ -160,6 +187,8 @@ def build_project(sources: list[Source], settings: CheckSettings,
     parsed_by_kind: dict[str, list[Any]] = {kind: [] for kind in _PARSERS}
     dockerignores: dict[str, Any] = {}
     for source in sources:
+        if source.kind == SKIPPED:
+            continue
         try:
             if source.kind == "yaml":
                 kube_file = parse_kubernetes(source.path, source.text)
@@ -204,6 +233,8 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
               ignore: tuple[str, ...] = (), stdin: bytes | None = None,
               stdin_name: str | None = None, observer: Observer | None = None) -> CheckResult:
     sources, errors, contexts = collect(paths, settings, stdin=stdin, stdin_name=stdin_name)
+    rendered = {s.path: s.template_lines for s in sources if s.template_lines}
+    skipped = [s for s in sources if s.kind == SKIPPED]
     if observer:
         observer("read", len(sources))
     count = len(sources)
@@ -234,8 +265,30 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     unused = next(r for r in rules if r.rule.code == UNUSED_SUPPRESSION)
     if enabled(unused, settings, select, ignore):
         findings += _unused(suppressions, unused, {r.rule.code for r in active})
+    findings = _template_lines(findings, rendered)
+    notice = next(r for r in rules if r.rule.code == UNRENDERED_INPUT)
+    if enabled(notice, settings, select, ignore):
+        findings += [Finding(notice.rule.code, notice.rule.name, notice.rule.severity, s.path,
+                             1, 1, s.text) for s in skipped]
     findings.sort(key=lambda f: f.sort_key)
     return CheckResult(tuple(findings), tuple(errors), count)
+
+
+def _template_lines(findings: list[Finding],
+                    rendered: dict[str, tuple[int, ...]]) -> list[Finding]:
+    """Findings in rendered Helm templates point at the template's lines; their fixes are
+    dropped (they would edit rendered text, not the template)."""
+    if not rendered:
+        return findings
+    out = []
+    for finding in findings:
+        lines = rendered.get(finding.path)
+        if not lines:
+            out.append(finding)
+            continue
+        line = lines[finding.line - 1] if 0 < finding.line <= len(lines) else finding.line
+        out.append(dataclasses.replace(finding, line=line, fix=None))
+    return out
 
 
 def _per_file_ignores(findings: list[Finding], settings: CheckSettings) -> list[Finding]:

@@ -223,22 +223,28 @@ def render_chart(chart: Path, display: str, values: tuple[str, ...] = (),
     return split_rendered(done.stdout, display, chart), None
 
 
-def split_rendered(text: str, display: str, chart: Path | None) -> list[RenderedFile]:
+def split_rendered(text: str, display: str, chart: Path | None,
+                   preamble_name: str = "<stdin>") -> list[RenderedFile]:
     """``helm template`` output, regrouped per template file (``# Source: name/templates/x``
     becomes ``<display>/templates/x``)."""
     chunks: dict[str, list[str]] = {}
     current: list[str] | None = None
+    preamble: list[str] = []  # documents before any "# Source:" (a stream from elsewhere)
     for line in text.splitlines():
         match = _SOURCE.match(line)
         if match:
             rel = match.group(1).split("/", 1)[1] if "/" in match.group(1) else match.group(1)
             path = f"{display.rstrip('/')}/{rel}" if display not in {"", "."} else rel
             current = chunks.setdefault(path, [])
-            if current:
+            if current and current[-1].strip() != "---":
                 current.append("---")
             current.append(line)
-        elif current is not None and line != "---":
-            current.append(line)
+        elif current is not None:
+            current.append(line)  # "---" too: a template may render several documents
+        else:
+            preamble.append(line)
+    if any(line.strip() and line.strip() != "---" for line in preamble):
+        chunks = {preamble_name: preamble, **chunks}
     files = []
     for path, lines in chunks.items():
         template = _template_text(chart, display, path)
@@ -285,3 +291,54 @@ def _align(rendered: list[str], template: list[str]) -> tuple[int, ...]:
         else:
             mapping.append(max(1, min(position, len(template))))
     return tuple(mapping)
+
+
+#: The kind of a :class:`Skipped` input turned into an engine source: reported, not parsed.
+SKIPPED = "skipped"
+
+
+def charts_below(root: Path, display: str, exclude: tuple[str, ...],
+                 values: tuple[str, ...]) -> tuple[list[RenderedFile], list[Skipped]]:
+    """Every chart below ``root`` rendered (or skipped, with why and a hint); ``display`` is
+    how ``root`` is shown, so template paths read like the other inputs."""
+    rendered: list[RenderedFile] = []
+    skipped: list[Skipped] = []
+    for chart in chart_roots(root, exclude):
+        rel = chart.relative_to(root).as_posix()
+        shown = display if rel == "." else (f"{display}/{rel}" if display not in {"", "."}
+                                           else rel)
+        files, skip = render_chart(chart, shown, values)
+        rendered += files
+        if skip is not None:
+            skipped.append(skip)
+    return rendered, skipped
+
+
+def rendered_stream(text: str) -> list[RenderedFile] | None:
+    """A ``helm template`` stream on standard input, split by its ``# Source:`` comments
+    into the template files (relative to the working directory, as helm names them)."""
+    if "# Source: " not in text:
+        return None
+    files = split_rendered(text, "", None)
+    out = []
+    for rendered in files:
+        # helm names "<chart name>/templates/x.yaml"; split_rendered dropped the chart name
+        match = next((m for m in (_SOURCE.match(line) for line in rendered.text.splitlines())
+                      if m), None)
+        path = match.group(1) if match else rendered.path
+        template = _template_text(Path("."), "", path)
+        lines = rendered.text.splitlines()
+        out.append(RenderedFile(path, rendered.text, _align(lines, template)))
+    return out
+
+
+def template_notice(path: str, text: str) -> Skipped | None:
+    """A notice for a YAML input that is an unrendered template, else ``None``."""
+    if not looks_templated(text):
+        return None
+    chart = template_folder_chart(Path(path))
+    if chart is not None:
+        hint = f"check the chart instead (podfit renders it with helm): podfit check {chart}"
+    else:
+        hint = "render it first and pipe the result: helm template … | podfit check -"
+    return Skipped(path, "template not checked: it is not YAML until rendered", hint)

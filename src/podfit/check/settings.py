@@ -35,12 +35,16 @@ class CheckSettings:
         "doc": "Idle timeout (s) of the proxy/load balancer in front of Ingresses."})
     max_file_size: int = field(default=10 * 2**20, metadata={
         "doc": "Files larger than this many bytes are reported as input errors, not read."})
+    helm_values: tuple[str, ...] = field(default=(), metadata={
+        "doc": "Values files for `helm template` of charts among the inputs (relative to the "
+               "chart, else to the working directory), e.g. [\"values-prod.yaml\"]."})
 
     def __post_init__(self) -> None:
         # TOML gives lists and strings; normalise them so the rest of the code sees one shape.
         object.__setattr__(self, "select", tuple(self.select))
         object.__setattr__(self, "ignore", tuple(self.ignore))
         object.__setattr__(self, "exclude", tuple(self.exclude))
+        object.__setattr__(self, "helm_values", tuple(self.helm_values))
         object.__setattr__(self, "per_file_ignores",
                            {k: tuple(v) for k, v in dict(self.per_file_ignores).items()})
         if not isinstance(self.cpu_limit_policy, CpuLimitPolicy):

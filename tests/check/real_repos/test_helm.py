@@ -85,4 +85,4 @@ def test_stdin_stream_is_split_by_source_comments() -> None:
     assert [(f.path, f.text) for f in files] == [
         ("charts/app/templates/a.yaml", "# Source: app/templates/a.yaml\nkind: A\n---\n"
          "# Source: app/templates/a.yaml\nkind: A2\n"),
-        ("charts/app/templates/b.yaml", "# Source: app/templates/b.yaml\nkind: B\n")]
+        ("charts/app/templates/b.yaml", "# Source: app/templates/b.yaml\nkind: B\n---\n")]

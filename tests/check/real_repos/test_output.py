@@ -95,10 +95,11 @@ def test_info_findings_do_not_fail_by_default(tmp_path: Path, fail_on: str | Non
                                               code: int) -> None:
     from tests.check.cli_support import podfit
 
-    (tmp_path / "Dockerfile").write_text(
-        "FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nRUN pip install --no-cache-dir x==1\n"
-        'CMD ["python", "-m", "app"]\n', encoding="utf-8")
-    args = ["check", "--select", "PF1", "--format", "json", "."]
+    (tmp_path / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n"
+        "          resources: {limits: {cpu: 500m}}\n", encoding="utf-8")
+    args = ["check", "--select", "PF205", "--format", "json", "."]  # CPU limit policy: info
     if fail_on:
         args[1:1] = ["--fail-on", fail_on]
     run = podfit(*args, cwd=tmp_path)

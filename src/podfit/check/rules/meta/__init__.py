@@ -1,3 +1,3 @@
 """podfit check rules: meta (about suppressions)."""
 
-MODULES: tuple[str, ...] = ("unused_suppression",)
+MODULES: tuple[str, ...] = ("unused_suppression", "unrendered_input")
