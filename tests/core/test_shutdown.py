@@ -43,7 +43,8 @@ def test_budget_adds_every_phase() -> None:
     budget = ShutdownBudget(prestop=5, drain=2, graceful=20)
     assert budget.grace_period == 5 + 2 + 20 + MARGIN
     assert budget.runtime_grace == budget.grace_period - 5
-    assert budget.fits(budget.grace_period) and not budget.fits(budget.grace_period - 1)
+    assert budget.fits(budget.grace_period)
+    assert not budget.fits(budget.grace_period - 1)
 
 
 def test_runtime_gives_back_the_graceful_timeout() -> None:

@@ -86,6 +86,9 @@ def _seconds(value: str, flag: str) -> float:
 def profile(command: tuple[str, ...], **opts: Any) -> int:
     """Profile the server COMMAND (after '--') under emulated pod limits and recommend
     workers, threads, requests, limits and HPA settings."""
+    from podfit.cli.settings import profile_options
+
+    opts = profile_options(opts)  # [tool.podfit.profile] fills the flags not given
     if not command and not opts["image"]:
         raise UsageError("no command to profile", "podfit profile -- gunicorn app:app")
     if command and command[0].startswith("-") and command[0] != "--":

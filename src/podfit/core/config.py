@@ -1,7 +1,16 @@
-"""Configuration: ``[tool.podfit]`` in pyproject.toml or a ``podfit.toml``, validated strictly.
+"""Configuration: the ONE loader of podfit's settings for every verb.
 
-Settings are dataclasses with a docstring per field (``metadata={"doc": …}``); unknown keys
-are errors with a "did you mean" hint, never silently ignored.
+Discovery: from the start directory up to the repository root (the first folder holding
+``.git``), the nearest folder with a ``podfit.toml`` or a ``pyproject.toml`` that has a
+``[tool.podfit]`` table wins. Precedence: in one folder ``podfit.toml`` wins over
+``pyproject.toml`` (a dedicated file is the more specific statement, as with ruff); the two are
+never merged. Layout: ``check``'s keys sit at the top of the table, every other verb has its
+own sub-table (``[tool.podfit.init]``, ``[tool.podfit.profile]``, ``[tool.podfit.recommend]``;
+``[init]``… in podfit.toml).
+
+Validation: each verb builds its settings dataclass (a docstring per field in
+``metadata={"doc": …}``) from its table through :meth:`ProjectConfig.settings`; unknown keys
+are errors with a "did you mean" hint in every table, never silently ignored.
 """
 
 from __future__ import annotations
@@ -9,12 +18,17 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from podfit.core.errors import ConfigError
 
 T = TypeVar("T")
+
+#: Sub-tables of the podfit table, one per verb other than ``check`` (whose keys are the top).
+VERB_TABLES = ("init", "profile", "recommend")
 
 
 def find_config(start: Path) -> Path | None:
@@ -48,13 +62,56 @@ def load_config(path: Path) -> dict[str, Any]:
     return data
 
 
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A project's podfit configuration, found and read once; each verb takes its table."""
+
+    path: Path | None
+    """The file it came from; ``None`` when none was found (every default applies)."""
+    data: Mapping[str, Any]
+    """The whole podfit table: check's keys at the top, one sub-table per other verb."""
+
+    def where(self, verb: str = "check") -> str:
+        """How error messages name the table of ``verb``."""
+        if self.path is None:
+            return "defaults"
+        prefix = "tool.podfit" if self.path.name == "pyproject.toml" else ""
+        name = ".".join(p for p in (prefix, "" if verb == "check" else verb) if p)
+        return f"{self.path} [{name}]" if name else str(self.path)
+
+    def table(self, verb: str = "check") -> dict[str, Any]:
+        """The keys of ``verb``: the top level without the sub-tables for ``check``."""
+        if verb == "check":
+            return {k: v for k, v in self.data.items() if k not in VERB_TABLES}
+        table = self.data.get(verb, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{self.where()}: '{verb}' must be a table",
+                              f"write it as [tool.podfit.{verb}] (or [{verb}] in podfit.toml)")
+        return dict(table)
+
+    def settings(self, cls: type[T], verb: str = "check") -> T:
+        """``cls`` built from the table of ``verb``, every key validated."""
+        extra = set(VERB_TABLES) if verb == "check" else set()
+        return build_settings(cls, self.table(verb), self.where(verb), extra)
+
+
+def load_project(start: Path | None = None, path: Path | None = None) -> ProjectConfig:
+    """The configuration at ``path`` if given, else the one discovered from ``start``."""
+    if path is not None and not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    found = path or find_config(start or Path.cwd())
+    return ProjectConfig(found, load_config(found) if found else {})
+
+
 def did_you_mean(word: str, choices: list[str] | set[str]) -> str | None:
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def build_settings(cls: type[T], data: dict[str, Any], source: str) -> T:
-    """Build dataclass ``cls`` from a config table: keys in kebab- or snake-case."""
+def build_settings(cls: type[T], data: dict[str, Any], source: str,
+                   extra_keys: set[str] | None = None) -> T:
+    """Build dataclass ``cls`` from a config table: keys in kebab- or snake-case.
+    ``extra_keys`` are other valid names of that table, offered in the hint only."""
     if not dataclasses.is_dataclass(cls):  # pragma: no cover - programming error
         raise TypeError(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -62,9 +119,10 @@ def build_settings(cls: type[T], data: dict[str, Any], source: str) -> T:
     for key, value in data.items():
         name = key.replace("-", "_")
         if name not in fields:
-            hint = did_you_mean(key, {f.replace("_", "-") for f in fields})
+            known = {f.replace("_", "-") for f in fields} | (extra_keys or set())
+            hint = did_you_mean(key, known)
             raise ConfigError(f"{source}: unknown key '{key}'",
-                              hint or f"known keys: {', '.join(sorted(fields))}")
+                              hint or f"known keys: {', '.join(sorted(known))}")
         kwargs[name] = value
     try:
         return cls(**kwargs)

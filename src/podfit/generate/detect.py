@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from podfit.core.config import load_project
 from podfit.core.errors import InputError
 from podfit.generate.deps import DepFacts, detect_deps, read_toml
 from podfit.generate.source import SourceFacts, detect_source
@@ -32,23 +33,11 @@ def dns_name(text: str) -> str:
     return name or "app"
 
 
-def read_config(root: Path) -> dict[str, Any]:
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        section = read_toml(pyproject).get("tool", {}).get("podfit", {})
-        if section:
-            return dict(section)
-    standalone = root / "podfit.toml"
-    if standalone.is_file():
-        return dict(read_toml(standalone))
-    return {}
-
-
 def detect(root: Path, *, deps: str | None = None, python: str | None = None) -> AppFacts:
     """Read the project at ``root``; raise ``InputError`` when it is not a Python project."""
     if not root.is_dir():
         raise InputError(f"{root} is not a directory", "pass the project's directory")
-    config = read_config(root)
+    config = dict(load_project(root).data)  # core's one loader: same file as check's
     own = config.get("init", {}) if isinstance(config.get("init"), dict) else {}
     dep_facts = detect_deps(root, deps or own.get("deps"), python or own.get("python"))
     source = detect_source(root)
