@@ -118,8 +118,3 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, An
         if op == "DoesNotExist" and present:
             return False
     return True
-
-
-def object_name(obj: Mapping[str, Any]) -> str:
-    name = dig(obj, "metadata", "name")
-    return f"{obj.get('kind', '?')}/{name if name else '?'}"

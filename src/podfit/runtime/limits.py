@@ -9,7 +9,6 @@ in-place pod resize (Kubernetes 1.35+).
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -401,8 +400,3 @@ def read_usage(limits: Limits) -> Usage:
         text = _read(Path(limits.memory_dir) / name)
         mem = int(text) if text else None
     return Usage(throttled, periods, throttled_s, mem)
-
-
-def ceil_cpus(limits: Limits) -> int:
-    """Whole CPUs for thread pools: rounded up, at least 1."""
-    return max(1, math.ceil(limits.effective_cpus))
