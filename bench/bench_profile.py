@@ -1,14 +1,16 @@
-"""Benchmark ``podfit profile`` on the example apps, side by side in one run.
+"""Benchmark ``podfit profile`` on every example app, side by side in one run.
 
-For each app: (1) a full default profile (time and recommendation); (2) an exhaustive grid of
-the same space (workers 1 … 2 × CPU + 1, threads 1-8), unpruned, to find the best
-configuration that fits the memory limit with the same margin; (3) side by side, interleaved
-and repeated, throughput at the SLO per CPU and memory for the recommended configuration, that
-best one, gunicorn's default (one sync worker) and ``2 × cpu_count() + 1`` workers with the
-node's CPUs.
+For each app: (1) default profiles (time, recommendation; several give the stability of
+workers × threads); (2) an exhaustive grid, unpruned: workers 1 … 3 (2 × CPU + 1 at 1 CPU)
+× threads 1, 2, 4 … 128, closed-loop throughput, to find the best configuration that fits
+the memory limit with the same margin; (3) the recommended and the best configuration
+re-measured **interleaved** (ABAB…, ``--rounds`` rounds each, in the same run) as in the
+profile's race: throughput per CPU of limit, with 95 % intervals, and the paired per-round
+ratio recommended ÷ best with its interval.
 
-Run as root: ``.venv/bin/python bench/bench_profile.py [--repeats 3] [--apps cpu,io]``. Writes
-bench/results/profile.json and prints a markdown table.
+Run as root: ``.venv/bin/python bench/bench_profile.py [--apps cpu,io] [--profiles 5]
+[--stability-apps cpu,slowio] [--rounds 5] [--out profile]``. Writes
+bench/results/<out>.json and <out>.md.
 """
 
 from __future__ import annotations
@@ -17,153 +19,183 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import time
-from dataclasses import asdict
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from podfit.profile import (
     CgroupBackend,
     ModelSettings,
-    RunResult,
     RunSettings,
     SweepSettings,
     run_profile,
+    stats,
 )
-from podfit.profile.cgroups import Limits
-from podfit.profile.runner import measure
+from podfit.profile.noise import read_host_cpu
+from podfit.profile.race import Config, RaceSettings, race
 from podfit.profile.sandbox import load_driver
 from podfit.profile.server import parse_command
+from podfit.profile.sweep import THREADS, score, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MI = 2**20
-APPS = {
-    "cpu": [str(BIN / "gunicorn"), "--chdir", str(ROOT / "examples/profile-cpu"), "app:app"],
-    "io": [str(BIN / "gunicorn"), "--chdir", str(ROOT / "examples/profile-io"), "app:app"],
-    "memory": [str(BIN / "gunicorn"), "--chdir", str(ROOT / "examples/profile-memory"),
-               "app:app"],
+MEMORY = 512 * MI
+
+
+def _gunicorn(name: str) -> list[str]:
+    return [str(BIN / "gunicorn"), "--chdir", str(ROOT / f"examples/profile-{name}"), "app:app"]
+
+
+APPS: dict[str, list[str]] = {
+    "cpu": _gunicorn("cpu"), "io": _gunicorn("io"), "memory": _gunicorn("memory"),
     "async": [str(BIN / "uvicorn"), "--app-dir", str(ROOT / "examples/profile-async"),
               "app:app"],
+    "slowio": _gunicorn("slowio"), "mixed": _gunicorn("mixed"), "leak": _gunicorn("leak"),
 }
-NODE_DEFAULT = 2 * (os.cpu_count() or 1) + 1
 
 
-def _summary(name: str, runs: list[RunResult]) -> dict[str, object]:
-    """Median over the repetitions of one configuration."""
-    ok = [r for r in runs if r.status == "ok"]
-    if not ok:
-        return {"config": name, "status": runs[0].status if runs else "not measured",
-                "capacity_rps": 0.0, "cpu_used": 0.0, "rps_per_cpu": 0.0, "memory_mib": 0,
-                "repetitions": [r.capacity_rps for r in runs]}
-    capacity = statistics.median(r.capacity_rps for r in ok)
-    cpu = statistics.median(r.cpu_cores_at_capacity for r in ok)
-    return {
-        "config": name,
-        "status": "ok" if len(ok) == len(runs) else f"{len(ok)}/{len(runs)} ok",
-        "capacity_rps": round(capacity, 1),
-        "cpu_used": round(cpu, 3),
-        "rps_per_cpu": round(capacity / cpu, 1) if cpu else 0.0,
-        "memory_mib": round(max(r.memory_peak for r in ok) / MI),
-        "repetitions": [r.capacity_rps for r in runs],
-    }
+def _profile(argv: list[str]) -> tuple[dict[str, Any], float]:
+    started = time.monotonic()
+    result = run_profile(argv, CgroupBackend(), run=RunSettings(), grid=SweepSettings(),
+                         model=ModelSettings())
+    seconds = time.monotonic() - started
+    rec = result.recommendation
+    assert rec is not None, result.warnings
+    return {"seconds": round(seconds, 1), "workers": rec.workers, "threads": rec.threads,
+            "worker_class": rec.worker_class, "memory_limit": rec.memory_limit,
+            "max_requests": rec.max_requests,
+            "capacity_rps": rec.to_json()["capacity_rps"],
+            "noisy": result.race.noise.noisy if result.race else None,
+            "noise": result.race.noise.verdict if result.race else None,
+            "search": list(result.search)}, seconds
 
 
-def _fits(run: RunResult, margin: float) -> bool:
+def _grid(argv: list[str]) -> list[Any]:
+    command = parse_command(argv)
+    grid = SweepSettings(workers=(1, 2, 3), threads=THREADS, exhaustive=True, budget_s=1e9,
+                         search_share=1.0)
+    with load_driver(None) as driver:
+        search = sweep(CgroupBackend(), command, run_settings=replace(RunSettings(),
+                                                                      open_fractions=()),
+                       settings=grid, driver=driver)
+    return list(search.runs)
+
+
+def _fits(run: Any, margin: float) -> bool:
     return run.memory_limit is None or run.memory_peak * (1 + margin) <= run.memory_limit
 
 
-def bench_app(name: str, argv: list[str], repeats: int) -> dict[str, object]:
-    backend = CgroupBackend()
-    model = ModelSettings()
+def _interleaved(argv: list[str], configs: list[tuple[int, int]],
+                 rounds: int) -> list[Any]:
     command = parse_command(argv)
-    started = time.monotonic()
-    profile = run_profile(argv, backend, run=RunSettings(), grid=SweepSettings(), model=model)
-    profile_s = time.monotonic() - started
-    rec = profile.recommendation
-    assert rec is not None, profile.warnings
-    # The whole space the profile searches (1 … 2 × CPU + 1 workers, threads 1-8), unpruned.
-    grid = SweepSettings(exhaustive=True, budget_s=1e9)
-    started = time.monotonic()
-    exhaustive = run_profile(argv, backend, run=RunSettings(), grid=grid, model=model)
-    grid_s = time.monotonic() - started
-    runs = list(exhaustive.runs)
-    fitting = [r for r in runs if r.status == "ok" and _fits(r, model.memory_margin)]
-    best = max(fitting, key=lambda r: r.capacity_rps)
-    best_any = max(runs, key=lambda r: r.capacity_rps)
-    configs = {
-        "recommended": (rec.workers, rec.threads),
-        "best": (best.workers, best.threads),
-        "gunicorn_default": (1, 1),
-        "cpu_count_default": (NODE_DEFAULT, 1),
-    }
-    # Side by side: the four configurations again, interleaved, ``repeats`` times each, so a
-    # noisy grid point neither flatters nor hurts one of them.
-    measured: dict[str, list[RunResult]] = {key: [] for key in configs}
-    limits = Limits(1.0, SweepSettings().memory_limit)
+    settings = RaceSettings(repeats=rounds, min_repeats=rounds, soak_requests=0, soak_max_s=0)
     with load_driver(None) as driver:
-        for _ in range(repeats):
-            for key, (w, t) in configs.items():
-                measured[key].append(measure(backend, command, workers=w, threads=t,
-                                             limits=limits, settings=RunSettings(),
-                                             driver=driver))
-    rows = {key: _summary(f"{w}w×{t}t", measured[key]) for key, (w, t) in configs.items()}
-    best_capacity = float(rows["best"]["capacity_rps"])  # type: ignore[arg-type]
-    rec_capacity = float(rows["recommended"]["capacity_rps"])  # type: ignore[arg-type]
+        result = race(CgroupBackend(), [Config(w, t, 1.0, command) for w, t in configs],
+                      run_settings=RunSettings(), settings=settings, driver=driver,
+                      memory_limit=MEMORY, deadline=time.monotonic() + 3600)
+    return list(result.entries)
+
+
+def bench_app(name: str, profiles: int, rounds: int) -> dict[str, Any]:
+    argv = APPS[name]
+    done = [_profile(argv) for _ in range(profiles)]
+    first = done[0][0]
+    counts = Counter((p["workers"], p["threads"]) for p, _ in done)
+    (mode, same), = counts.most_common(1)
+    started = time.monotonic()
+    grid = _grid(argv)
+    grid_s = time.monotonic() - started
+    fitting = [r for r in grid if r.status == "ok" and _fits(r, ModelSettings().memory_margin)]
+    best = max(fitting, key=score)
+    rec = (first["workers"], first["threads"])
+    pair = [rec] if rec == (best.workers, best.threads) else [rec, (best.workers, best.threads)]
+    entries = _interleaved(argv, pair, rounds)
+    rec_entry, best_entry = entries[0], entries[-1]
+    ratios = [a / b for a, b in zip(rec_entry.samples, best_entry.samples, strict=False) if b]
+    ratio = stats.interval(ratios) if len(pair) > 1 else stats.interval([1.0] * rounds)
+
+    def row(entry: Any) -> dict[str, Any]:
+        iv = entry.interval
+        return {"config": entry.label, "rps_per_cpu_limit": round(iv.value, 1),
+                "low": round(iv.low, 1), "high": round(iv.high, 1), "rounds": iv.repeats,
+                "cpu_used": round(entry.cpu_cores, 3),
+                "rps_per_cpu_used": round(iv.value / entry.cpu_cores, 1)
+                if entry.cpu_cores else 0.0,
+                "serving_peak_mib": round(entry.serving_peak / MI),
+                "samples": [round(s, 1) for s in entry.samples]}
+
     return {
         "app": name,
-        "profile_seconds": round(profile_s, 1),
-        "profile_runs": len(profile.runs),
-        "recommendation": rec.to_json(),
+        "profiles": [p for p, _ in done],
+        "profile_seconds_max": round(max(s for _, s in done), 1),
+        "stability": f"{same}/{profiles} gave {mode[0]}w×{mode[1]}t",
+        "stable": same >= min(4, profiles) if profiles >= 5 else None,
         "grid_seconds": round(grid_s, 1),
-        "grid_runs": len(runs),
-        "best_in_grid_ignoring_memory_margin": f"{best_any.workers}w×{best_any.threads}t "
-                                               f"({best_any.capacity_rps:.0f} rps, "
-                                               f"{best_any.memory_peak / MI:.0f} MiB)",
-        **rows,
-        "recommended_vs_best": round(rec_capacity / best_capacity, 3) if best_capacity else 0,
-        "grid": [asdict(r) for r in runs],
+        "grid_runs": len(grid),
+        "grid_best_single": f"{best.workers}w×{best.threads}t ({score(best):.0f} rps)",
+        "recommended": row(rec_entry),
+        "best": row(best_entry),
+        "ratio": {"value": round(ratio.value, 3), "low": round(ratio.low, 3),
+                  "high": round(ratio.high, 3), "rounds": ratio.repeats},
+        "grid": [{"config": r.label, "status": r.status, "rps": round(score(r), 1),
+                  "cpu": r.cpu_cores, "memory_mib": round(r.memory_peak / MI)} for r in grid],
     }
 
 
-def _markdown(results: list[dict[str, object]]) -> str:
-    lines = ["| app | config | status | rps at SLO (median) | CPU used | rps/CPU | memory MiB |",
-             "|---|---|---|---:|---:|---:|---:|"]
-    for result in results:
-        for key, label in (("recommended", "recommended"), ("best", "best of exhaustive grid"),
-                           ("gunicorn_default", "1 sync worker"),
-                           ("cpu_count_default", f"{NODE_DEFAULT} workers (2×cpu+1)")):
-            row = result[key]
-            assert isinstance(row, dict)
-            lines.append(
-                f"| {result['app']} | {label}: {row['config']} | {row['status']} | "
-                f"{row.get('capacity_rps', 0):.0f} | {row.get('cpu_used', 0):.2f} | "
-                f"{row.get('rps_per_cpu', 0):.0f} | {row.get('memory_mib', 0)} |")
-    lines += ["", "| app | full profile | runs | recommended ÷ best | exhaustive grid |",
-              "|---|---:|---:|---:|---:|"]
-    lines += [f"| {r['app']} | {r['profile_seconds']} s | {r['profile_runs']} | "
-              f"{r['recommended_vs_best']:.0%} | {r['grid_runs']} runs, {r['grid_seconds']} s |"
-              for r in results]
-    return "\n".join(lines)
+def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    lines = [f"Host: {meta['cpus']} CPUs, load average {meta['loadavg_start']} at start and "
+             f"{meta['loadavg_end']} at end; host CPU busy {meta['host_busy_cores']:.2f} cores on "
+             "average, of which the benchmark's app (1-CPU limit) and load generator are at "
+             "most ~1.3: a shared machine, loaded by other engineers' work.",
+             "",
+             "| app | recommended | rps/CPU (95 % CI) | best of grid | rps/CPU (95 % CI) | "
+             "recommended ÷ best (95 % CI) | profile time | stability |",
+             "|---|---|---:|---|---:|---:|---:|---|"]
+    for r in results:
+        rec, best, ratio = r["recommended"], r["best"], r["ratio"]
+        lines.append(
+            f"| {r['app']} | {rec['config']} | {rec['rps_per_cpu_limit']:.0f} "
+            f"({rec['low']:.0f}–{rec['high']:.0f}) | {best['config']} | "
+            f"{best['rps_per_cpu_limit']:.0f} ({best['low']:.0f}–{best['high']:.0f}) | "
+            f"{ratio['value']:.0%} ({ratio['low']:.0%}–{ratio['high']:.0%}) | "
+            f"{r['profile_seconds_max']:.0f} s | {r['stability']} |")
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="side-by-side repetitions of each compared configuration")
     parser.add_argument("--apps", default=",".join(APPS), help="comma-separated subset")
+    parser.add_argument("--profiles", type=int, default=1,
+                        help="default profiles per app (5 for the stability figure)")
+    parser.add_argument("--stability-apps", default="",
+                        help="apps that get 5 profiles whatever --profiles says")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds each")
+    parser.add_argument("--out", default="profile", help="results file stem")
     args = parser.parse_args()
+    stable = set(filter(None, args.stability_apps.split(",")))
+    host0, t0, load0 = read_host_cpu(), time.monotonic(), os.getloadavg()
     results = []
     for name in args.apps.split(","):
         print(f"benchmarking {name}…", file=sys.stderr, flush=True)
-        results.append(bench_app(name, APPS[name], args.repeats))
-    out = ROOT / "bench" / "results" / "profile.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"host": platform.node(), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "loadavg_at_end": os.getloadavg(), "date": time.strftime("%Y-%m-%d %H:%M:%S")}
-    out.write_text(json.dumps({"meta": meta, "results": results}, indent=1) + "\n")
-    print(_markdown(results))
+        results.append(bench_app(name, 5 if name in stable else args.profiles, args.rounds))
+        out = ROOT / "bench" / "results" / f"{args.out}.json"
+        host1 = read_host_cpu()
+        meta = {"host": platform.node(), "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "loadavg_start": [round(v, 2) for v in load0],
+                "loadavg_end": [round(v, 2) for v in os.getloadavg()],
+                "host_busy_cores": round((host1.busy_s - host0.busy_s) / (time.monotonic() - t0),
+                                         2),
+                "date": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": round(time.monotonic()
+                                                                             - t0)}
+        out.write_text(json.dumps({"meta": meta, "results": results}, indent=1, default=str)
+                       + "\n")
+        (out.with_suffix(".md")).write_text(markdown(results, meta))
+    print(markdown(results, meta))
 
 
 if __name__ == "__main__":

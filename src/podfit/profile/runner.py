@@ -83,10 +83,10 @@ class _NotReady(Exception):
 
 
 def connections_for(workers: int, threads: int, worker_class: str) -> int:
-    """More connections than request slots (twice over), so the generator is never what
-    limits throughput; async workers have no slot count, 64 per worker keeps them busy."""
+    """More connections than request slots (twice over, up to 1024), so the generator is
+    never what limits throughput; async workers have no slot count, 64 keeps them busy."""
     if worker_class not in ("sync", "gthread"):
-        return 64 * max(1, workers)
+        return 64
     return max(4, min(1024, 2 * workers * threads))
 
 
