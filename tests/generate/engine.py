@@ -171,14 +171,12 @@ def start(tag: str, *, cpus: float, memory: str, env: dict[str, str] | None = No
             argv += ["--tmpfs", f"{path}:rw,mode=1777"]
     for key, value in (env or {}).items():
         argv += ["--env", f"{key}={value}"]
-    if port is not None:
-        argv += ["--publish", f"127.0.0.1::{port}"]
     cid = run([*argv, tag, *(command or [])]).stdout.strip()
-    bound = None
-    if port is not None:
-        out = run(["docker", "port", cid, f"{port}/tcp"]).stdout.strip().splitlines()[0]
-        bound = int(out.rsplit(":", 1)[1])
-    return Container(cid, bound)
+    # The container's own address on the private bridge: no userland proxy in between (it
+    # would accept TCP connections for a server that is not listening yet).
+    address = run(["docker", "inspect", cid, "--format",
+                   "{{.NetworkSettings.IPAddress}}"]).stdout.strip()
+    return Container(cid, port, address or "127.0.0.1")
 
 
 def history(tag: str) -> list[dict[str, object]]:

@@ -85,7 +85,10 @@ def test_several_lock_files_without_a_tie_breaker_ask_for_a_choice(tmp_path: Pat
 
 @pytest.mark.parametrize(("files", "version"), [
     ({".python-version": "3.12.4\n"}, "3.12"),
-    ({"pyproject.toml": "[project]\nname='x'\nrequires-python='>=3.10,<4'\n"}, "3.10"),
+    # the lowest allowed release that is still maintained (3.10 reached its end of life)
+    ({"pyproject.toml": "[project]\nname='x'\nrequires-python='>=3.10,<4'\n"}, "3.11"),
+    ({"pyproject.toml": "[project]\nname='x'\nrequires-python='>=3.14'\n"}, "3.14"),
+    ({"Pipfile": "[requires]\npython_version = '3.13'\n"}, "3.13"),
     ({"runtime.txt": "python-3.13.1\n"}, "3.13"),
     ({"pyproject.toml": "[tool.poetry.dependencies]\npython='^3.11'\n"}, "3.11"),
     ({"pyproject.toml": "[tool.poetry.dependencies]\npython='~3.9'\n"}, "3.9"),
@@ -94,6 +97,52 @@ def test_several_lock_files_without_a_tie_breaker_ask_for_a_choice(tmp_path: Pat
 def test_python_version(tmp_path: Path, files: dict[str, str], version: str) -> None:
     root = make(tmp_path, {"requirements.txt": "flask\n", **files})
     assert detect(root).deps.python_version == version
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"pyproject.toml": "[project]\nname='x'\nrequires-python='>=3.15'\n"}, "no supported"),
+    ({".python-version": "3.8\n"}, "does not support"),
+    ({"runtime.txt": "python-3.7.2\n"}, "does not support"),
+])
+def test_unsupported_python_is_an_error_not_a_fallback(tmp_path: Path, files: dict[str, str],
+                                                       message: str) -> None:
+    root = make(tmp_path, {"requirements.txt": "flask\n", **files})
+    with pytest.raises(UsageError, match=message) as info:
+        detect(root)
+    assert "--python" in str(info.value.hint)
+
+
+def test_workspace_member_finds_the_root_lock_and_python(tmp_path: Path) -> None:
+    root = make(tmp_path, {
+        "pyproject.toml": "[project]\nname='ws'\n[tool.uv.workspace]\nmembers=['svc/*']\n",
+        ".python-version": "3.13\n", "uv.lock": "version = 1\n",
+        "svc/api/pyproject.toml": "[project]\nname='api'\ndependencies=['fastapi']\n",
+        "svc/api/main.py": "from fastapi import FastAPI\napp = FastAPI()\n"})
+    deps = detect(root / "svc" / "api").deps
+    assert deps.manager == "uv"
+    assert deps.python_version == "3.13"
+    assert deps.workspace is not None
+    assert deps.workspace.member == "svc/api"
+    assert {"uv.lock", "pyproject.toml", "svc/api/pyproject.toml"} <= set(deps.files)
+
+
+def test_deps_uv_without_a_lock_is_refused(tmp_path: Path) -> None:
+    root = make(tmp_path, {"pyproject.toml": "[project]\nname='x'\n"})
+    with pytest.raises(UsageError, match=r"no uv\.lock"):
+        detect(root, deps="uv")
+
+
+def test_old_pin_without_a_wheel_gets_build_and_runtime_packages(tmp_path: Path) -> None:
+    root = make(tmp_path, {"requirements.txt": "psycopg2-binary==2.8.6\n",
+                           ".python-version": "3.11\n"})
+    native = {n.name: n for n in detect(root).deps.native}
+    assert "libpq-dev" in native["psycopg2-binary"].build_packages
+    assert native["psycopg2-binary"].runtime_packages == ("libpq5",)
+    new = make(tmp_path / "new", {"requirements.txt": "psycopg2-binary==2.9.10\n",
+                                  ".python-version": "3.11\n"})
+    wheel = {n.name: n for n in detect(new).deps.native}["psycopg2-binary"]
+    assert wheel.build_packages == ()
+    assert wheel.runtime_packages == ()
 
 
 def test_native_dependencies_from_requirements_and_locks(tmp_path: Path) -> None:

@@ -77,10 +77,16 @@ def decide_config(facts: AppFacts, workload: object, decide: Any) -> Config:
         decide("django.collectstatic", "at build time" if django.collectstatic else "no",
                django.static_reason)
         if django.migrations:
-            decide("django.migrate", "Job (Kustomize) / pre-install,pre-upgrade hook (Helm)",
+            decide("django.migrate", "Job (Kustomize) / post-install,pre-upgrade hook (Helm)",
                    "migrations run once per release, before the new pods; never in the "
                    "container command, where every replica would race")
-        decide("django.probes", "answered by podfit.runtime before Django",
-               "the kubelet's Host header is the pod IP, which ALLOWED_HOSTS rejects; "
-               "podfit.runtime serves /livez /readyz /startupz in front of the app")
+        probes = getattr(workload, "probes", {}) or {}
+        kind = probes["readiness"].kind if "readiness" in probes else "none"
+        if kind == "http":
+            decide("django.probes", "answered by podfit.runtime before Django",
+                   "the kubelet's Host header is the pod IP, which ALLOWED_HOSTS rejects; "
+                   "podfit.runtime serves /livez /readyz /startupz in front of the app")
+        elif kind == "tcp":
+            decide("django.probes", "TCP", "a TCP probe sends no Host header, so "
+                   "ALLOWED_HOSTS cannot reject it")
     return Config(env, mounts, django, tuple(warnings))

@@ -164,6 +164,17 @@ def render_dockerfile(plan: Plan) -> str:
     ]
     if plan.runtime_packages:
         lines.append(_apt(plan.runtime_packages, alpine))
+    if plan.libpython and not alpine and not distroless:
+        lines += [
+            "# uwsgi/mod_wsgi built from source link libpython: python:*-slim ships it, a",
+            "# Debian-packaged interpreter needs libpython3.X installed.",
+            "RUN ldconfig -p | grep -q \"$(python3 -c 'import sysconfig; "
+            "print(sysconfig.get_config_var(\"INSTSONAME\"))')\" \\",
+            " || { apt-get update && apt-get install -y --no-install-recommends \\",
+            "      \"libpython$(python3 -c 'import sys; "
+            "print(\"%d.%d\" % sys.version_info[:2])')\" \\",
+            "      && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; }",
+        ]
     if not distroless:
         lines += [
             "# The official images delete the stdlib's .pyc; a read-only root filesystem cannot",

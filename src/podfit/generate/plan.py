@@ -174,6 +174,9 @@ class Plan:
     root), or "" when the project itself is the context."""
     workspace_package: str
     image: str
+    libpython: bool
+    """A source-built native package (uwsgi, mod_wsgi) links libpython: the final stage needs
+    the shared library (python:*-slim has it; a Debian-packaged interpreter may not)."""
     runtime: bool
     """Whether the image carries podfit.runtime (vendored into the build context by init):
     only when the generated server config or runner imports it."""
@@ -294,6 +297,7 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
         member=facts.deps.workspace.member if facts.deps.workspace else "",
         workspace_package=facts.deps.workspace.package if facts.deps.workspace else "",
         image=image,
+        libpython=any(n.name in LINKS_LIBPYTHON and n.build_packages for n in native),
         runtime=runtime, server_packages=server_pkgs, web=web_wl, worker=worker_wl,
         helm=bool(opts.helm), prometheus_operator=bool(opts.prometheus_operator),
         ingress_host=opts.ingress_host, tls_secret=opts.tls_secret,
@@ -340,6 +344,8 @@ SERVER_PINS = {
     "hypercorn": "hypercorn==0.17.3",
 }
 METRICS_PIN = "prometheus-client==0.26.0"
+#: Native packages that embed the interpreter (link libpython) when built from source.
+LINKS_LIBPYTHON = ("uwsgi", "mod-wsgi")
 #: Servers whose generated config or runner imports podfit.runtime.
 RUNTIME_SERVERS = ("gunicorn", "uvicorn")
 

@@ -101,7 +101,8 @@ def _from_command(facts: AppFacts, command: tuple[str, ...], source: str,
     if script is not None and not script.handles_sigterm:
         warnings = (f"{script.path} installs no SIGTERM handler: Python exits 143 on SIGTERM "
                     "without a graceful stop",)
-    return Process(server, "grpc" if grpc else server, None, words, "grpc" if grpc else "http",
+    framework = "grpc" if grpc else "django" if facts.source.django else server
+    return Process(server, framework, None, words, "grpc" if grpc else "http",
                    port, probe, f"{source} runs {shlex.join(command)}{note}", warnings)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from podfit.core.errors import UsageError
+from podfit.core.python_eol import end_of_life
 
 SUPPORTED_PYTHONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
 DEFAULT_PYTHON = "3.12"
@@ -42,10 +43,24 @@ def allows(spec: str, minor: str) -> bool:
     return True
 
 
+def _maintained(minor: str) -> bool:
+    major, mnr = (int(p) for p in minor.split("."))
+    return end_of_life((major, mnr)) is None
+
+
 def _lowest(spec: str, source: str) -> tuple[str, str]:
-    for minor in SUPPORTED_PYTHONS:
-        if allows(spec, minor):
-            return minor, f"lowest supported version allowed by {source} {spec!r}"
+    """The lowest allowed release still maintained (security fixes), else the newest allowed:
+    an end-of-life interpreter is never picked while a maintained one fits."""
+    fits = [minor for minor in SUPPORTED_PYTHONS if allows(spec, minor)]
+    maintained = [minor for minor in fits if _maintained(minor)]
+    if maintained:
+        skipped = fits[:fits.index(maintained[0])]
+        note = f" ({', '.join(skipped)}: end of life)" if skipped else ""
+        return maintained[0], (f"lowest maintained version allowed by {source} {spec!r}"
+                               + note)
+    if fits:
+        return fits[-1], (f"newest version allowed by {source} {spec!r}; every allowed "
+                          "version is past its end of life: upgrade when you can")
     raise UsageError(f"no supported Python satisfies {source} {spec!r} (podfit supports "
                      f"{SUPPORTED_PYTHONS[0]}-{SUPPORTED_PYTHONS[-1]})", HINT)
 

@@ -61,8 +61,10 @@ def plan_changes(root: Path, files: Mapping[str, str]) -> list[FileChange]:
         elif old == text:
             action = Action.UNCHANGED
         elif rel.rsplit("/", 1)[-1] in MERGEABLE and not old.startswith("# Written by `podfit"):
-            text = merge_lines(old, text)
-            action = Action.UNCHANGED if text == old else Action.MERGE
+            merged = merge_lines(old, text)
+            action = Action.UNCHANGED if merged == old else Action.MERGE
+            changes.append(FileChange(rel, action, merged, old))
+            continue
         else:
             action = Action.UPDATE
         changes.append(FileChange(rel, action, text, old))

@@ -1,0 +1,1 @@
+"""Inventory service (src layout)."""

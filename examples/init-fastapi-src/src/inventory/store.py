@@ -1,0 +1,1 @@
+STOCK = {"apple": 3, "pear": 5}

@@ -1,0 +1,1 @@
+"""Shared models (a library member of the workspace)."""
