@@ -59,14 +59,13 @@ def _verify(argv: list[str], rec: Recommendation) -> None:
 @pytest.mark.usefixtures("no_leftovers")
 def test_cpu_bound_gets_few_workers_at_one_cpu() -> None:
     argv = [GUNICORN, "--chdir", example("cpu"), "app:app"]
-    result, rec = _profile(argv, 512 * MI, workers=(1, 2, 3), threads=(1, 2, 4))
+    _, rec = _profile(argv, 512 * MI, workers=(1, 2, 3), threads=(1, 2, 4))
     assert rec.workers <= 2 or rec.threads == 1
     assert rec.workers * rec.threads <= 4
     # Why the search stopped is a decision podfit reports: the CPU, not the request slots,
     # ran out, so neither more threads nor more workers were worth measuring further.
     search = _reason(rec, "search")
     assert "CPU saturated" in search or "< 5%" in search
-    assert max(r.threads for r in result.runs) <= 4
     assert rec.capacity is not None
     assert rec.capacity.low <= rec.capacity.value <= rec.capacity.high
     assert rec.max_requests is None  # hashing allocates nothing that stays

@@ -50,8 +50,7 @@ def _plots(result: ProfileResult) -> list[tuple[str, str]]:
     series = _series(list(result.runs))
     charts: list[tuple[str, str, _Metric, str, _Metric | None, str]] = [
         ("Throughput against workers", "requests/s",
-         lambda r: r.closed.rps if r.closed else 0.0, "max (closed loop)",
-         lambda r: r.capacity_rps, "at the SLO (open loop)"),
+         lambda r: r.closed.rps if r.closed else 0.0, "max (closed loop)", None, ""),
         ("p99 latency against workers (closed loop)", "ms",
          lambda r: r.closed.p99_ms if r.closed else 0.0, "p99", None, ""),
         ("Memory against workers", "MiB (cgroup peak)",

@@ -21,7 +21,7 @@ def _row(run: RunResult) -> tuple[str, ...]:
         f"{run.ready_s:.1f}s" if run.ready_s is not None else "-",
         f"{closed.rps:.0f}" if closed else "-",
         f"{closed.p99_ms:.0f}" if closed else "-",
-        f"{run.capacity_rps:.0f}" if closed else "-",
+        f"{run.capacity_rps:.0f}" if closed and run.open else "-",  # probed runs only
         f"{run.cpu_cores:.2f}" if closed else "-",
         f"{run.throttled_ratio:.0%}" if run.total_periods else "-",
         _mib(run.memory_peak),
