@@ -136,9 +136,9 @@ def simulate(spec: Spec, start: float, end: float, step: float, seed: int) -> li
                 if oom_at is not None and oom_at <= t < oom_at + step:
                     oom, pod.worker_ooms = 1, pod.worker_ooms + 1  # a worker killed, not the pod
                 elif spec.mem_limit is not None and mem > spec.mem_limit:
-                    # the container is OOM-killed and restarts after 10 s, 20 s … ≤ 5 min
+                    # the container is OOM-killed and restarts after 10 s, 20 s … (back-off)
                     crashes += 1
-                    down_until = t + min(300.0, 10.0 * 2 ** (crashes - 1))
+                    down_until = t + 10.0 * 2 ** min(crashes - 1, 5)  # ≤ 320 s
                     oom, restart_at, leaked_since = 1, down_until, down_until
                     mem = spec.mem_limit
                 pod.steps.append(t)
