@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from podfit.runtime.limits import Limits, LimitsError
-from podfit.runtime.policy import blas_environ, plan_workers, summary
+from podfit.runtime.policy import (
+    DEFAULT_REQUEST_THREADS,
+    blas_environ,
+    plan_workers,
+    summary,
+)
 
 
 def lim(cpu: float | None, mem: int | None = None, count: int = 8) -> Limits:
@@ -39,7 +44,9 @@ def test_env_overrides_and_errors() -> None:
     plan = plan_workers(lim(1.0), environ={"WEB_CONCURRENCY": "5", "PODFIT_THREADS": "4"})
     assert (plan.workers, plan.threads) == (5, 4)
     assert summary(plan)["sources"] == {"workers": "env WEB_CONCURRENCY",
-                                        "threads": "env PODFIT_THREADS"}
+                                        "threads": "env PODFIT_THREADS",
+                                        "request_threads": "env PODFIT_THREADS"}
+    assert (plan.request_threads, plan.worker_class, plan.measured) == (4, "gthread", True)
     for bad in ("0", "two"):
         with pytest.raises(LimitsError, match="WEB_CONCURRENCY"):
             plan_workers(lim(1.0), environ={"WEB_CONCURRENCY": bad})
@@ -50,3 +57,27 @@ def test_blas_environ_keeps_user_values() -> None:
     assert blas_environ(plan, {"OMP_NUM_THREADS": "7"}) == {
         "OPENBLAS_NUM_THREADS": "2", "MKL_NUM_THREADS": "2", "VECLIB_MAXIMUM_THREADS": "2",
         "NUMEXPR_NUM_THREADS": "2"}
+
+
+@pytest.mark.parametrize(("cpu", "environ", "expected"), [
+    # nothing measured: gthread with the default threads, floor(cpu) workers
+    (1.0, {}, (1, DEFAULT_REQUEST_THREADS, "gthread", False)),
+    (0.5, {}, (1, DEFAULT_REQUEST_THREADS, "gthread", False)),
+    (2.0, {}, (2, DEFAULT_REQUEST_THREADS, "gthread", False)),
+    # what init --from-profile writes wins: a CPU-bound app measured best at 1 thread is sync
+    (1.0, {"WEB_CONCURRENCY": "1", "PODFIT_THREADS": "1"}, (1, 1, "sync", True)),
+    (1.0, {"WEB_CONCURRENCY": "2", "PODFIT_THREADS": "16"}, (2, 16, "gthread", True)),
+    (1.0, {"WEB_CONCURRENCY": "3"}, (3, DEFAULT_REQUEST_THREADS, "gthread", True)),
+])
+def test_request_concurrency_table(cpu: float, environ: dict[str, str],
+                                   expected: tuple[int, int, str, bool]) -> None:
+    plan = plan_workers(lim(cpu), environ=environ)
+    assert (plan.workers, plan.request_threads, plan.worker_class, plan.measured) == expected
+    data = summary(plan)
+    assert (data["worker_class"], data["request_threads"]) == expected[2:0:-1]
+    assert ("podfit default" in str(data["concurrency"])) is not expected[3]
+
+
+def test_memory_bounds_workers_under_the_threaded_default() -> None:
+    plan = plan_workers(lim(4.0, mem=512 * 2**20), worker_memory_bytes=300 * 2**20, environ={})
+    assert (plan.workers, plan.request_threads, plan.worker_class) == (1, 8, "gthread")

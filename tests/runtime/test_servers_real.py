@@ -55,8 +55,9 @@ def probe_ms(port: int, path: str = "/livez") -> float:
 def test_gunicorn_liveness_answers_while_every_worker_is_busy(tmp_path: Path) -> None:
     port, health = free_port(), free_port()
     env = {"PODFIT_HEALTH_PORT": str(health)}
-    with serve(gunicorn_cmd(port, "-w", "2", "wsgi_app:app"), env, tmp_path / "g.log", port,
-               health_port=health):
+    # sync workers chosen explicitly (podfit's default is gthread): every slot can be busy
+    with serve(gunicorn_cmd(port, "-w", "2", "-k", "sync", "wsgi_app:app"), env,
+               tmp_path / "g.log", port, health_port=health):
         for _ in range(3):
             probe_ms(health)  # warm up the listener (first-request code paths)
         threads = busy(port, "/work?ms=4000", 4)  # 2 sync workers busy, 2 more queued

@@ -220,8 +220,9 @@ def _interpolate(ok: LoadResult, missed: LoadResult, slo_ms: float) -> float:
 
 def _settle(previous: LoadResult) -> None:
     """Let requests a closed-loop generator left queued in the listen backlog drain, so the
-    next phase does not start behind them."""
-    time.sleep(min(2.0, 0.1 + previous.max_ms / 1000))
+    next phase does not start behind them. Draining takes about the slowest closed-loop
+    latency (one sync worker behind 64 connections: ~3 s); a 2 s cap left a queue behind."""
+    time.sleep(min(5.0, 0.1 + previous.max_ms / 1000))
 
 
 def _with_cpu(result: LoadResult, cores: float) -> LoadResult:

@@ -30,6 +30,9 @@ def settings(environ: Mapping[str, str] | None = None,
     grace = DrainSettings.from_env(env).grace_seconds
     soft = max(1.0, grace - COLD_SHUTDOWN_SECONDS)
     return {
+        # processes, not threads: tasks are usually CPU-heavy or block in C code; the gunicorn
+        # threaded default is for request handlers that wait
+        "worker_pool": "prefork",
         "worker_concurrency": plan.workers,
         # one message reserved per process: a long task does not hold others hostage, and a
         # shutdown leaves no prefetched messages waiting for a visibility timeout

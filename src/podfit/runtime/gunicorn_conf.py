@@ -1,8 +1,11 @@
 """A gunicorn configuration for pods: ``gunicorn -c python:podfit.runtime.gunicorn_conf app:app``.
 
-Workers from the pod's limits, heartbeat files on tmpfs, a graceful timeout that fits the
-grace period, long keep-alive, ``--preload`` with ``gc.freeze()`` for copy-on-write sharing,
-JSON logs, multi-process Prometheus metrics, probes (from the master on
+Workers from the pod's limits and, when nothing was measured, gunicorn's ``gthread`` class
+with ``policy.DEFAULT_REQUEST_THREADS`` threads per worker (a sync worker serves one request
+at a time; ``WEB_CONCURRENCY``/``PODFIT_THREADS``, which ``podfit init --from-profile``
+writes, and your own ``worker_class``/``threads`` win); heartbeat files on tmpfs, a graceful
+timeout that fits the grace period, long keep-alive, ``--preload`` with ``gc.freeze()`` for
+copy-on-write sharing, JSON logs, multi-process Prometheus metrics, probes (from the master on
 ``PODFIT_HEALTH_PORT``) and the SIGTERM drain. Override anything on the command line, in
 ``GUNICORN_CMD_ARGS``, or in your own config file::
 
@@ -36,6 +39,11 @@ _health_server: HealthServer | None = None
 
 bind = [f"0.0.0.0:{_env.get('PORT', '8000')}"]
 workers = _plan.workers
+# gthread serves requests from threads: one slow client or query does not block the worker.
+# An ASGI app keeps its own class (``-k uvicorn.workers.UvicornWorker`` on the command line
+# wins over this file, and uvicorn workers ignore ``threads``).
+worker_class = _plan.worker_class
+threads = _plan.request_threads
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 graceful_timeout = int(_drain.shutdown_timeout)
 keepalive = int(_env.get("PODFIT_KEEPALIVE_SECONDS", "75"))  # > a 60 s proxy idle timeout
@@ -49,6 +57,19 @@ if _gc_paused:
     gc.disable()
 
 
+def on_starting(server: Any) -> None:
+    """Master, before the first fork: an explicit ``sync`` class (command line,
+    ``GUNICORN_CMD_ARGS`` or your config) keeps one thread — gunicorn would otherwise turn
+    it into gthread because of the default ``threads`` this file sets."""
+    cfg = server.cfg
+    chosen = cfg.settings["worker_class"].get()
+    explicit_sync = isinstance(chosen, str) and (chosen == "sync" or chosen.endswith(
+        "SyncWorker"))
+    if explicit_sync and cfg.threads == _plan.request_threads and _plan.request_threads > 1:
+        cfg.set("threads", 1)
+        server.worker_class = cfg.worker_class
+
+
 def when_ready(server: Any) -> None:
     """Master, after the app is loaded and sockets bound: freeze, probes, drain hook."""
     global _health_server  # noqa: PLW0603  # one health listener per master
@@ -56,6 +77,7 @@ def when_ready(server: Any) -> None:
         gc.freeze()  # everything loaded so far: never scanned again, so pages stay shared
     elif _gc_paused:
         gc.enable()  # the user's config turned preload off after this module paused the GC
+    server.log.info("podfit: %s", _concurrency_line(server.cfg))
     port = health_port()
     if port is not None:
         _health_server = HealthServer(port, metrics=_metrics.render).start()
@@ -69,6 +91,20 @@ def when_ready(server: Any) -> None:
         drainer.begin()
 
     server.handle_term = handle_term
+
+
+def _concurrency_line(cfg: Any) -> str:
+    """What runs and which rule chose it: podfit's plan, or the user's own settings."""
+    klass = str(getattr(cfg, "worker_class_str", worker_class)).rsplit(".", 1)[-1]
+    if klass in ("ThreadWorker", "SyncWorker"):
+        klass = "gthread" if klass == "ThreadWorker" else "sync"
+    ours = (cfg.workers, cfg.threads, klass) == (_plan.workers, _plan.request_threads,
+                                                 _plan.worker_class)
+    if ours:
+        return _plan.concurrency
+    threads_note = f" x {cfg.threads} thread(s)" if klass in ("gthread", "sync") else ""
+    return (f"{cfg.workers} worker(s){threads_note} ({klass}), from your configuration "
+            f"(podfit's plan was {_plan.concurrency})")
 
 
 def post_fork(server: Any, worker: Any) -> None:

@@ -9,8 +9,16 @@
 * **Memory cap**: when the memory one worker needs is known (``PODFIT_WORKER_MEMORY`` or an
   argument), processes ≤ ``floor(0.9 × memory_limit / per_worker)``; 10 % is left for the
   master process, page cache and spikes.
+* **Request concurrency (WSGI under gunicorn)**: without a measurement, gunicorn's ``gthread``
+  worker class with ``DEFAULT_REQUEST_THREADS`` threads per process. Most web apps wait on a
+  database or an HTTP call; a sync worker serves one request at a time, and Kubernetes puts no
+  buffering proxy in front of a pod by default. Measured under a 1-CPU cgroup (docs/runtime.md,
+  bench/results/runtime.md), threads multiply an I/O-bound app's capacity and cost a CPU-bound
+  app a few percent.
 * **Overrides**: ``WEB_CONCURRENCY`` (or ``PODFIT_WORKERS``) sets processes and
-  ``PODFIT_THREADS`` sets threads, as is; the environment always wins.
+  ``PODFIT_THREADS`` sets threads (request threads too), as is: the environment — what
+  ``podfit init --from-profile`` writes — always wins over the defaults. An explicit
+  ``worker_class``/``threads`` in the user's gunicorn config or command line wins over both.
 """
 
 from __future__ import annotations
@@ -27,6 +35,10 @@ MEMORY_SHARE = 0.9
 WORKER_ENVS = ("WEB_CONCURRENCY", "PODFIT_WORKERS")
 THREADS_ENV = "PODFIT_THREADS"
 WORKER_MEMORY_ENV = "PODFIT_WORKER_MEMORY"
+#: Request threads per gunicorn worker when nothing was measured (see the module docstring).
+DEFAULT_REQUEST_THREADS = 8
+#: The worker class that goes with them (gunicorn's threaded worker).
+DEFAULT_WORKER_CLASS = "gthread"
 #: Thread-pool variables set for numerical libraries (must be set before they are imported).
 BLAS_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                   "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -43,7 +55,24 @@ class WorkerPlan:
     limits: Limits
     """The limits the plan was made from."""
     reasons: Mapping[str, str] = field(default_factory=dict)
-    """``workers``/``threads`` -> why."""
+    """``workers``/``threads``/``request_threads`` -> why."""
+    request_threads: int = DEFAULT_REQUEST_THREADS
+    """Request threads per gunicorn worker (gunicorn ``threads``, ``gthread`` class)."""
+    worker_class: str = DEFAULT_WORKER_CLASS
+    """gunicorn worker class for a WSGI app."""
+    measured: bool = False
+    """``True`` when processes or threads came from the environment (a measurement, or the
+    operator's choice) rather than from podfit's defaults."""
+
+    @property
+    def concurrency(self) -> str:
+        """One line for logs and ``podfit limits``: the request concurrency and which rule
+        chose it."""
+        source = ("from the environment (measured)" if self.measured else
+                  f"podfit default for unmeasured apps: gthread x {DEFAULT_REQUEST_THREADS}; "
+                  "set WEB_CONCURRENCY/PODFIT_THREADS from podfit profile")
+        return (f"{self.workers} worker(s) x {self.request_threads} thread(s) "
+                f"({self.worker_class}), {source}")
 
 
 def _positive_int(env: Mapping[str, str], name: str) -> int:
@@ -82,10 +111,18 @@ def plan_workers(limits: Limits | None = None, *, worker_memory_bytes: int | Non
 
     threads = max(1, math.ceil(cpus / workers))
     reasons["threads"] = f"ceil({cpus:g} CPUs / {workers} workers), at least 1"
+    request_threads = DEFAULT_REQUEST_THREADS
+    reasons["request_threads"] = (f"default: {DEFAULT_WORKER_CLASS} with "
+                                  f"{DEFAULT_REQUEST_THREADS} threads per worker (nothing "
+                                  "measured)")
     if THREADS_ENV in env:
-        threads = _positive_int(env, THREADS_ENV)
-        reasons["threads"] = f"env {THREADS_ENV}"
-    return WorkerPlan(workers, threads, lim, reasons)
+        threads = request_threads = _positive_int(env, THREADS_ENV)
+        reasons["threads"] = reasons["request_threads"] = f"env {THREADS_ENV}"
+    measured = THREADS_ENV in env or any(name in env for name in WORKER_ENVS)
+    # one measured thread is a sync worker (what profile recommends for a CPU-bound app)
+    klass = "sync" if request_threads == 1 else DEFAULT_WORKER_CLASS
+    return WorkerPlan(workers, threads, lim, reasons, request_threads=request_threads,
+                      worker_class=klass, measured=measured)
 
 
 def blas_environ(plan: WorkerPlan, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -115,5 +152,8 @@ def summary(plan: WorkerPlan) -> dict[str, object]:
         "cpu_count": lim.cpu_count,
         "workers": plan.workers,
         "threads": plan.threads,
+        "worker_class": plan.worker_class,
+        "request_threads": plan.request_threads,
+        "concurrency": plan.concurrency,
         "sources": sources,
     }
