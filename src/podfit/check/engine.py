@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from podfit.check.documents.dockerfile import parse_dockerfile
+from podfit.check.documents.evidence import EVIDENCE_ONLY, evidence_of
 from podfit.check.documents.kubernetes import KubeObject, parse_kubernetes
 from podfit.check.documents.python_config import (
     parse_dockerignore,
@@ -32,6 +33,7 @@ from podfit.check.inputs import (
     walk,
 )
 from podfit.check.model import Model, build_model
+from podfit.check.model.image_links import Evidence, ImageLink, attach_links, container_links
 from podfit.check.registry import UNUSED_SUPPRESSION, load_rules
 from podfit.check.rule import LoadedRule
 from podfit.check.settings import CheckSettings
@@ -186,8 +188,20 @@ def build_project(sources: list[Source], settings: CheckSettings,
     errors: list[FileError] = []
     parsed_by_kind: dict[str, list[Any]] = {kind: [] for kind in _PARSERS}
     dockerignores: dict[str, Any] = {}
+    builds: list[Any] = []
+    renames: list[Any] = []
+    pulled: list[str] = []
     for source in sources:
         if source.kind == SKIPPED:
+            continue
+        try:  # build evidence (compose, skaffold, kustomize, build lines) links images
+            found = evidence_of(source.path, source.text, source.kind)
+        except Exception:  # evidence is optional: a parser bug costs the links, not the run
+            found = ((), (), ())
+        builds += found[0]
+        renames += found[1]
+        pulled += found[2]
+        if source.kind in EVIDENCE_ONLY:
             continue
         try:
             if source.kind == "yaml":
@@ -213,7 +227,7 @@ def build_project(sources: list[Source], settings: CheckSettings,
         gunicorn_configs=parsed_by_kind["gunicorn"], scripts=parsed_by_kind["shell"],
         requirements=parsed_by_kind["requirements"], pyprojects=parsed_by_kind["pyproject"],
         procfiles=parsed_by_kind["procfile"], dockerignores=dockerignores,
-        context_entries=contexts)
+        context_entries=contexts, evidence=Evidence.of(builds, renames, pulled))
     return model, errors
 
 
@@ -265,13 +279,35 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     unused = next(r for r in rules if r.rule.code == UNUSED_SUPPRESSION)
     if enabled(unused, settings, select, ignore):
         findings += _unused(suppressions, unused, {r.rule.code for r in active})
-    findings = _template_lines(findings, rendered)
+    findings = _template_lines(attach_links(findings, _link_spans(model)), rendered)
     notice = next(r for r in rules if r.rule.code == UNRENDERED_INPUT)
     if enabled(notice, settings, select, ignore):
         findings += [Finding(notice.rule.code, notice.rule.name, notice.rule.severity, s.path,
                              1, 1, s.text) for s in skipped]
     findings.sort(key=lambda f: f.sort_key)
     return CheckResult(tuple(findings), tuple(errors), count)
+
+
+def _link_spans(model: Model) -> dict[str, list[tuple[int, int, ImageLink]]]:
+    objects = ((w.obj.path, w.obj.line, w.obj.end_line, str(w.container.get("image")),
+                w.obj.path) for w in model.app_containers if w.container.get("image"))
+    return container_links(objects, model.files.link_for_image)
+
+
+def image_links(paths: Iterable[str], settings: CheckSettings, *, stdin: bytes | None = None,
+                stdin_name: str | None = None) -> list[tuple[str, ImageLink]]:
+    """Every container's image <-> Dockerfile link (``podfit check --show-links``):
+    ``(where the container is, the link)``."""
+    sources, _, contexts = collect(paths, settings, stdin=stdin, stdin_name=stdin_name)
+    model, _ = build_project(sources, settings, contexts)
+    found = []
+    for workload in model.app_containers:
+        image = workload.container.get("image")
+        link = model.files.link_for_image(str(image), workload.obj.path) if image else None
+        if link is not None:
+            found.append((f"{workload.obj.path}:{workload.line_of('image')} "
+                          f"{workload.obj.ref}", link))
+    return found
 
 
 def _template_lines(findings: list[Finding],

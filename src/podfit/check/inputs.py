@@ -33,6 +33,8 @@ def kind_of(name: str, parent: str = "") -> str | None:
         return "requirements"
     if lower.endswith(".py") and "gunicorn" in lower:
         return "gunicorn"
+    if lower in {"makefile", "gnumakefile"} or lower.endswith(".mk"):
+        return "makefile"  # read for `docker build -t IMAGE DIR` lines only
     if lower.endswith(".sh") or lower in {"entrypoint", "docker-entrypoint", "start", "run"}:
         return "shell"
     return None

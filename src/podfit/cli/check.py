@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from podfit.check.settings import CheckSettings
 from podfit.core.errors import UsageError
 from podfit.core.models import CheckResult, Severity
 
@@ -41,10 +42,12 @@ def _codes(value: str | None) -> tuple[str, ...]:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Read settings from this file instead of the nearest one.")
 @click.option("--stdin-filename", help="Name (and so kind) of what '-' reads, e.g. Dockerfile.")
+@click.option("--show-links", is_flag=True, help="Also print which Dockerfile builds each "
+              "container's image, and the evidence (compose, skaffold, build lines…).")
 def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | None,
           ignore: str | None, output_format: str, fail_on: str, exit_zero: bool,
           kube_version: str | None, cpu_limit_policy: str | None, fix: bool, diff: bool,
-          config_path: Path | None, stdin_filename: str | None) -> int:
+          config_path: Path | None, stdin_filename: str | None, show_links: bool) -> int:
     """Lint PATHS (files, directories, or '-' for standard input)."""
     from podfit.check.engine import run_check
     from podfit.check.registry import load_rules, rule_index
@@ -72,6 +75,8 @@ def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | N
         output.write_text(rendered, encoding="utf-8")
     else:
         click.echo(rendered, nl=False)
+    if show_links:
+        _print_links(paths, settings, stdin, stdin_filename, to_stderr=fmt != "text")
     for error in result.errors:
         where = f"{error.path}:{error.line}" if error.line else error.path
         message = error.message if error.message.startswith(error.path) else \
@@ -84,6 +89,17 @@ def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | N
     threshold = Severity.parse(fail_on)
     failing = any(f.severity >= threshold for f in result.findings)
     return 1 if failing and not exit_zero else 0
+
+
+def _print_links(paths: tuple[str, ...], settings: CheckSettings, stdin: bytes | None,
+                 stdin_filename: str | None, *, to_stderr: bool) -> None:
+    """The image <-> Dockerfile table (to stderr when stdout carries JSON/SARIF)."""
+    from podfit.check.engine import image_links
+
+    links = image_links(paths, settings, stdin=stdin, stdin_name=stdin_filename)
+    click.echo(f"image links ({len(links)}):", err=to_stderr)
+    for where, link in links:
+        click.echo(f"  {where}: {link.describe()}", err=to_stderr)
 
 
 def _fix(result: CheckResult, write: bool, recheck: Callable[[], CheckResult]) -> CheckResult:

@@ -17,6 +17,7 @@ from podfit.check.documents.python_config import (
     Requirements,
     ShellScript,
 )
+from podfit.check.model.image_links import NO_EVIDENCE, Evidence, ImageLink, link_image
 from podfit.check.model.scope import Scope
 from podfit.check.model.workloads import THIRD_PARTY
 from podfit.core.servers import split_shell
@@ -96,27 +97,22 @@ class Files:
     gunicorn_configs: Shelf[GunicornConfig]
     requirements: Shelf[Requirements]
     pyprojects: Shelf[PyProject]
+    evidence: Evidence = NO_EVIDENCE  # compose, skaffold, build lines, kustomize renames
+
+    def link_for_image(self, image: str, near: str) -> ImageLink | None:
+        """How ``image`` (named by the file at ``near``) is linked to a Dockerfile: build
+        evidence, config, names, or the only Dockerfile in reach when nothing contradicts."""
+        docs = self.dockerfiles.near(self.scope, near)
+        return link_image(image, docs, self.evidence, self.images, THIRD_PARTY)
 
     def dockerfile_for_image(self, image: str, near: str) -> DockerfileDoc | None:
-        """The Dockerfile that builds ``image`` for the file at ``near``: from config, by
-        name, or the only one in reach."""
-        docs = self.dockerfiles.near(self.scope, near)
-        repo = image.split("@", 1)[0]
-        repo = repo.rsplit(":", 1)[0] if ":" in repo.rsplit("/", 1)[-1] else repo
-        for pattern, path in self.images.items():
-            if repo == pattern or repo.endswith("/" + pattern) or image == pattern:
-                for doc in docs:
-                    if doc.path == path or doc.path.endswith("/" + path.lstrip("./")):
-                        return doc
-        short = repo.rsplit("/", 1)[-1]
-        if short in THIRD_PARTY or not docs:
+        """The Dockerfile that builds ``image`` for the file at ``near`` (see
+        :meth:`link_for_image`)."""
+        link = self.link_for_image(image, near)
+        if link is None:
             return None
-        for doc in docs:
-            directory = posixpath.basename(posixpath.dirname(doc.path)) or "."
-            name = posixpath.basename(doc.path)
-            if short in {directory, name.removeprefix("Dockerfile.").removesuffix(".Dockerfile")}:
-                return doc
-        return docs[0] if len(docs) == 1 else None
+        return next(d for d in self.dockerfiles.near(self.scope, near)
+                    if d.path == link.dockerfile)
 
     def gunicorn_config(self, reference: str | None, near: str) -> GunicornConfig | None:
         """The config named by ``-c`` (path or ``python:module``), or ``gunicorn.conf.py``."""

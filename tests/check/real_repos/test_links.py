@@ -1,0 +1,93 @@
+"""Image <-> Dockerfile links from the repository's own build evidence: compose, Makefile,
+workflow and script build lines, skaffold, Kustomize renames; the only-Dockerfile fallback
+only when nothing contradicts it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from podfit.check.documents.dockerfile import parse_dockerfile
+from podfit.check.documents.image_builds import ImageBuild, ImageRename
+from podfit.check.engine import build_project, collect
+from podfit.check.model.image_links import Evidence, link_image
+from podfit.check.settings import CheckSettings
+from tests.check.real_repos.test_new_rules import found
+
+HERE = Path(__file__).parent
+
+
+def _links(directory: str) -> dict[str, tuple[str, str] | None]:
+    settings = CheckSettings()
+    sources, _, contexts = collect([str(HERE / directory)], settings)
+    model, _ = build_project(sources, settings, contexts)
+    out: dict[str, tuple[str, str] | None] = {}
+    for workload in model.app_containers:
+        link = model.files.link_for_image(str(workload.container["image"]), workload.obj.path)
+        out[workload.obj.ref] = None if link is None else (
+            link.dockerfile.removeprefix(str(HERE) + "/"),
+            link.evidence.removeprefix(str(HERE) + "/"))
+    return out
+
+
+def test_voting_app_images_link_through_build_evidence() -> None:
+    assert _links("voting") == {
+        # image named after the product, folder after the role: Makefile -t … vote
+        "Deployment/vote": ("voting/vote/Dockerfile", "voting/Makefile:5 (build-line)"),
+        "Deployment/result": ("voting/result/Dockerfile.prod", "voting/Makefile:6 (build-line)"),
+        # compose names an unnamed build after its service: examplevotingapp_worker <- worker
+        "Deployment/worker": ("voting/worker/Dockerfile",
+                              "voting/docker-compose.yml:15 (compose)"),
+        "Deployment/db": None,
+    }
+
+
+def test_linked_gunicorn_gets_the_shutdown_and_worker_rules() -> None:
+    assert found("PF301,PF545", "voting") == [
+        ("voting/k8s/vote.yaml", 15, "PF545"),  # gunicorn behind a Service, no preStop
+        ("voting/k8s/vote.yaml", 18, "PF301"),  # 4 workers on a 250m request
+    ]
+
+
+def _doc(path: str) -> object:
+    return parse_dockerfile(path, "FROM python:3.12-slim\nCMD [\"gunicorn\", \"app:app\"]\n")
+
+
+@pytest.mark.parametrize(("image", "expected"), [
+    ("ghcr.io/acme/shop:1", "app/Dockerfile"),  # same namespace as what the repo builds
+    ("bitnami/redis:7", None),  # another project: not the repo's only Dockerfile
+    ("rabbitmq:3", None),  # compose pulls it
+])
+def test_only_dockerfile_fallback_unless_contradicted(image: str, expected: str | None) -> None:
+    evidence = Evidence.of([ImageBuild("ghcr.io/acme/api:1", ("svc",), ("svc/Dockerfile",),
+                                       "Makefile", 3, "build-line")],
+                           pulled=["rabbitmq:3"])
+    link = link_image(image, [_doc("app/Dockerfile")], evidence, {}, frozenset())  # type: ignore[list-item]
+    assert (link.dockerfile if link else None) == expected
+
+
+def test_kustomize_rename_and_skaffold_artifact() -> None:
+    evidence = Evidence.of(
+        [ImageBuild("emailservice", ("src/emailservice",), ("src/emailservice/Dockerfile",),
+                    "skaffold.yaml", 8, "skaffold")],
+        [ImageRename("emailservice", "us-docker.pkg.dev/acme/shop/emailservice", "v1", "",
+                     "kustomization.yaml", 6)])
+    docs = [_doc("src/emailservice/Dockerfile"), _doc("src/frontend/Dockerfile")]
+    link = link_image("us-docker.pkg.dev/acme/shop/emailservice:v1", docs, evidence,  # type: ignore[arg-type]
+                      {}, frozenset())
+    assert link is not None
+    assert (link.dockerfile, link.evidence) == ("src/emailservice/Dockerfile",
+                                                "skaffold.yaml:8 (skaffold)")
+
+
+def test_show_links_prints_the_table() -> None:
+    from tests.check.cli_support import podfit
+
+    run = podfit("check", "--show-links", "--select", "PF545", "--output-format", "concise",
+                 "voting", cwd=HERE)
+    lines = run.stdout.splitlines()
+    start = lines.index("image links (3):")
+    assert lines[start + 2] == (
+        "  voting/k8s/vote.yaml:15 Deployment/vote: image ghcr.io/acme/voting-frontend:1.0 "
+        "is built from voting/vote/Dockerfile (voting/Makefile:5 (build-line))")
