@@ -64,17 +64,20 @@ def check(paths: tuple[str, ...], fmt: str, output: Path | None, select: str | N
         raise UsageError("--fix and --diff edit files; they cannot edit standard input",
                          "run them on the files themselves")
     stdin = sys.stdin.buffer.read() if "-" in paths else None
-    kwargs = {"select": selected, "ignore": ignored, "stdin": stdin,
-              "stdin_name": stdin_filename}
-    result = run_check(paths, settings, **kwargs)  # type: ignore[arg-type]
+
+    def run() -> CheckResult:
+        return run_check(paths, settings, select=selected, ignore=ignored, stdin=stdin,
+                         stdin_name=stdin_filename)
+
+    result = run()
     if fix or diff:
-        result = _fix(result, fix, lambda: run_check(paths, settings, **kwargs))  # type: ignore[arg-type]
+        result = _fix(result, fix, run)
     renderer = TEXT_STYLES[output_format] if fmt == "text" else RENDERERS[fmt]
     rendered = renderer(result, load_rules())
     if output:
         output.write_text(rendered, encoding="utf-8")
-    else:
-        click.echo(rendered, nl=False)
+    else:  # with --diff, standard output carries the patch: the report goes beside it
+        click.echo(rendered, nl=False, err=diff)
     if show_links:
         _print_links(paths, settings, stdin, stdin_filename, to_stderr=fmt != "text")
     for error in result.errors:
@@ -109,9 +112,9 @@ def _fix(result: CheckResult, write: bool, recheck: Callable[[], CheckResult]) -
     outcomes = fixes.outcomes
     for dropped in fixes.dropped:  # a fix that would change more than it says is left out
         click.echo(f"note: {dropped.note()}", err=True)
-    if not write:
+    if not write:  # the diff is data (``podfit check --diff . | git apply``): stdout
         for outcome in outcomes:
-            click.echo(outcome.diff(), err=True, nl=False)
+            click.echo(outcome.diff(), nl=False)
         return result
     write_fixes(outcomes)
     applied = sum(o.applied for o in outcomes)

@@ -38,8 +38,12 @@ from podfit.core.errors import UsageError
 @click.option("--force", is_flag=True, help="Overwrite files that differ from the output.")
 @click.option("--diff", "show_diff", is_flag=True, help="Show changes; write nothing.")
 @click.option("--explain", is_flag=True, help="Print every decision with its reason.")
-def init(directory: Path, python_version: str | None, from_profile: Path | None, force: bool,
-         show_diff: bool, explain: bool, **flags: object) -> int:
+def init(directory: Path, app: str | None, worker_app: str | None, server: str | None,
+         deps: str | None, python_version: str | None, base: str | None,
+         base_image: str | None, name: str | None, image: str | None, port: int | None,
+         helm: bool | None, prometheus_operator: bool | None, ingress_host: str | None,
+         tls_secret: str | None, cpu_limit_policy: str | None, task_time_limit: int | None,
+         from_profile: Path | None, force: bool, show_diff: bool, explain: bool) -> int:
     """Detect the app in DIRECTORY and write an optimized image build and deployment."""
     from podfit.generate import InitOptions, apply_changes, build_plan, detect, plan_changes
     from podfit.generate import render as render_files
@@ -49,9 +53,13 @@ def init(directory: Path, python_version: str | None, from_profile: Path | None,
     if show_diff and force:
         raise UsageError("--diff and --force together", "--diff only shows; drop one of them")
     profile = load_profile(from_profile) if from_profile else None
-    facts = detect(directory, deps=flags["deps"], python=python_version)  # type: ignore[arg-type]
-    options = InitOptions(python=python_version, profile=profile,
-                          **flags)  # type: ignore[arg-type]
+    facts = detect(directory, deps=deps, python=python_version)
+    options = InitOptions(
+        name=name, app=app, worker_app=worker_app, server=server, deps=deps,
+        python=python_version, base=base, base_image=base_image, port=port, image=image,
+        helm=helm, prometheus_operator=prometheus_operator, ingress_host=ingress_host,
+        tls_secret=tls_secret, cpu_limit_policy=cpu_limit_policy,
+        task_time_limit=task_time_limit, profile=profile)
     plan = build_plan(facts, options)
     if explain:
         for d in plan.decisions:

@@ -37,5 +37,6 @@ def limits(fmt: str, worker_memory: str | None) -> None:
         if key != "sources":
             click.echo(f"{key:<{width}}  {'unlimited' if value is None else value}")
     click.echo("sources:")
-    for key, where in data["sources"].items():  # type: ignore[attr-defined]  # a dict
+    sources = data["sources"]
+    for key, where in (sources.items() if isinstance(sources, dict) else ()):
         click.echo(f"  {key}: {where}")
