@@ -269,3 +269,38 @@ def _enter_only(procs_files: list[str]) -> Callable[[], None]:
                 f.write("0")
 
     return move
+
+
+@pytest.mark.usefixtures("no_leftovers")
+def test_an_interrupt_inside_a_runs_own_teardown_does_not_abandon_it() -> None:
+    """The leak of issue 8's ``test_interrupt_removes_everything[2]``: an interrupt that landed
+    while a run was being torn down (seconds, on a busy host) found that run already marked
+    closed and unregistered, so nothing removed its cgroup or its processes."""
+    from podfit.profile.sandbox import cleanup_all
+
+    app = CgroupBackend().launch([sys.executable, "-c", "import time; time.sleep(300)"], {},
+                                 Limits(), "127.0.0.1", 0)
+    dirs = app.cgroup.unique_dirs
+    assert eventually_pids(app)
+    pids = set(app.pids())
+    real_kill = app.cgroup.kill
+
+    def interrupted_kill() -> None:
+        app.cgroup.kill = real_kill  # type: ignore[method-assign]
+        raise KeyboardInterrupt  # Ctrl-C in the middle of the teardown
+
+    app.cgroup.kill = interrupted_kill  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        app.close()
+    cleanup_all()  # what the unwinding runs
+    assert not _alive(pids)
+    assert not any(d.exists() for d in dirs)
+
+
+def eventually_pids(app: CgroupApp, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.pids():
+            return True
+        time.sleep(0.02)
+    return False
