@@ -65,3 +65,9 @@ def test_rule_fixtures(codes: str, dirs: tuple[str, ...],
 
 def test_safe_layouts_are_silent() -> None:
     assert found("PF408,PF409,PF812,PF813,PF814,PF118,PF119", "voting", "microservices") == []
+
+
+def test_alpine_native_dependencies_is_version_aware() -> None:
+    # grpcio 1.76 and gevent 25.9 ship musllinux wheels for CPython 3.12: no finding there;
+    # grpcio 1.50 (first 3.12 musllinux wheel: 1.59) and psycopg2 (sdist only) compile
+    assert found("PF103", "alpine_grpc") == [("alpine_grpc/old/Dockerfile", 1, "PF103")]
