@@ -7,15 +7,15 @@ change, rebuild after a dependency change, and container start-to-ready time.
 
     .venv/bin/python bench/bench_images.py [--examples flask-requirements,...] [--starts 3]
 
-Writes bench/results/images.json and prints a markdown table. Needs root, buildah, podman,
-runc and scripts/base-image.sh's base image (built on first use).
+Writes bench/results/images.json (and .md) and prints a markdown table. Builds with BuildKit:
+Debian's docker.io daemon, started privately by scripts/docker-daemon.sh (stopped again if
+this run started it), on the debootstrapped base it imports.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -24,21 +24,25 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+BASE_TARBALL = Path("/var/cache/podfit/bookworm-python3.tar")
 sys.path.insert(0, str(ROOT))
 
 from tests.generate import engine  # noqa: E402  (shared with the image tests)
 from tests.generate.conftest import copy_example, run_podfit  # noqa: E402
 
-EXAMPLES = ("flask-requirements", "fastapi-uv", "django-poetry", "celery-worker", "pipenv-wsgi")
+EXAMPLES = ("flask-requirements", "fastapi-uv", "django-poetry", "celery-worker", "pipenv-wsgi",
+            "init-flask-flit", "init-fastapi-src", "init-dockerignore")
 REQS = "bench-requirements.txt"
 FREEZE = ("import importlib.metadata as m; print('\\n'.join(sorted(f'{d.name}=={d.version}' "
           "for d in m.distributions() if d.name not in ('pip', 'setuptools', 'wheel'))))")
 SOURCE = {"flask-requirements": "app.py", "fastapi-uv": "src/shop/api.py",
           "django-poetry": "pages/views.py", "celery-worker": "tasks.py",
-          "pipenv-wsgi": "wsgi.py"}
+          "pipenv-wsgi": "wsgi.py", "init-flask-flit": "flaskr/__init__.py",
+          "init-fastapi-src": "src/inventory/api.py", "init-dockerignore": "server.py"}
 DEPFILE = {"flask-requirements": "requirements.txt", "fastapi-uv": "uv.lock",
            "django-poetry": "poetry.lock", "celery-worker": "pyproject.toml",
-           "pipenv-wsgi": "Pipfile.lock"}
+           "pipenv-wsgi": "Pipfile.lock", "init-flask-flit": "pyproject.toml",
+           "init-fastapi-src": "pyproject.toml", "init-dockerignore": "requirements.txt"}
 
 NAIVE = """\
 ARG BASE_IMAGE
@@ -49,7 +53,7 @@ RUN apt-get update && apt-get install -y python3-pip python3-venv python3-dev bu
 WORKDIR /app
 COPY . .
 RUN --mount=type=secret,id=ca export PIP_CERT=/run/secrets/ca; python3 -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-deps --find-links wheels -r {reqs}
+ && /opt/venv/bin/pip install --no-deps -r {reqs}
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={pythonpath}
 CMD {cmd}
 """
@@ -65,9 +69,8 @@ RUN python3 -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={pythonpath}
 RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca \
     --mount=type=bind,source={reqs},target=/tmp/{reqs} \
-    --mount=type=bind,source=wheels,target=/tmp/wheels \
     export PIP_CERT=/run/secrets/ca; \
-    python -m pip install --no-deps --find-links /tmp/wheels -r /tmp/{reqs}
+    python -m pip install --no-deps -r /tmp/{reqs}
 USER appuser
 COPY . .
 EXPOSE 8000
@@ -76,12 +79,12 @@ CMD {cmd}
 
 
 def _inspect(tag: str, key: str) -> Any:
-    out = engine.run(["podman", "image", "inspect", tag, "--format", "{{json " + key + "}}"])
+    out = engine.run(["docker", "image", "inspect", tag, "--format", "{{json " + key + "}}"])
     return json.loads(out.stdout)
 
 
 def _in_image(tag: str, *argv: str) -> str:
-    return engine.run(["podman", "run", "--rm", "--entrypoint", argv[0], tag, *argv[1:]]).stdout
+    return engine.run(["docker", "run", "--rm", "--entrypoint", argv[0], tag, *argv[1:]]).stdout
 
 
 def _floor(tag: str) -> dict[str, int]:
@@ -127,26 +130,25 @@ def _start_to_ready(tag: str, web: bool, env: dict[str, str], starts: int) -> fl
     return statistics.median(times)
 
 
-def bench_example(name: str, work: Path, wheel: Path, starts: int) -> dict[str, Any]:
+def bench_example(name: str, work: Path, starts: int) -> dict[str, Any]:
     project = copy_example(name, work)
     done = run_podfit("init", project)
     if done.returncode != 0:
         raise RuntimeError(done.stderr)
-    (project / "wheels").mkdir()
-    shutil.copy(wheel, project / "wheels")
     tag = {v: f"localhost/bench-{name}:{v}" for v in ("podfit", "naive", "init")}
     result: dict[str, Any] = {}
 
     # A cold build needs a cache that cannot hit, yet leaves layers for the rebuilds that
-    # follow (buildah's --no-cache does not): a copy of the base with its own image ID.
-    box = engine.run(["buildah", "from", engine.BASE_IMAGE]).stdout.strip()
-    engine.run(["buildah", "config", "--label", f"podfit.bench={time.time()}", box])
+    # follow: a fresh import of the base tarball with a label of its own (a new image ID).
     base = f"localhost/bench-base:{name}"
-    engine.run(["buildah", "commit", "--rm", box, base])
+    engine.run(["docker", "import", "--change", f"LABEL podfit.bench={time.time()}",
+                "--change", 'CMD ["python3"]', str(BASE_TARBALL), base])
     cold = _build(project, tag["podfit"], "Dockerfile", base=base)
     (project / REQS).write_text(_in_image(tag["podfit"], "python3", "-c", FREEZE))
     cmd = json.dumps(_inspect(tag["podfit"], ".Config.Cmd"))
     pythonpath = "/app/src" if (project / "src").is_dir() else "/app"
+    # the same command needs podfit.runtime: naive images get init's copy on the path
+    pythonpath += ":/app/.podfit/runtime"
     facts_apt = _apt_packages(project)
     (project / "Dockerfile.naive").write_text(NAIVE.format(
         apt=" ".join(facts_apt) + " && rm -rf /var/lib/apt/lists/*",
@@ -181,7 +183,7 @@ def bench_example(name: str, work: Path, wheel: Path, starts: int) -> dict[str, 
 
 
 def _build(project: Path, tag: str, dockerfile: str, *, base: str) -> float:
-    argv = ["buildah", "build", "--layers", "--isolation", "oci", "-f", dockerfile,
+    argv = ["docker", "build", "--network", "host", "-f", str(project / dockerfile),
             "--build-arg", f"BASE_IMAGE={base}", "--secret",
             f"id=ca,src={engine.HOST_CA}", "-t", tag]
     start = time.monotonic()
@@ -220,7 +222,8 @@ def table(results: dict[str, Any]) -> str:
 
 def _save(output: Path, results: dict[str, Any]) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"base_image": engine.BASE_IMAGE, "engine": "buildah (overlay, runc)",
+    payload = {"base_image": engine.BASE_IMAGE,
+               "engine": "BuildKit (Debian docker.io 20.10, overlay2, runc)",
                "date": time.strftime("%Y-%m-%d"), "results": results}
     output.write_text(json.dumps(payload, indent=2) + "\n")
 
@@ -237,18 +240,26 @@ def main() -> int:
     if reason:
         print(f"bench_images: {reason}", file=sys.stderr)
         return 2
-    engine.ensure_base_image()
+    pid = engine.start_daemon()
     results: dict[str, Any] = {}
     if args.merge and args.output.exists():
         results = json.loads(args.output.read_text())["results"]
-    with tempfile.TemporaryDirectory(prefix="podfit-bench-") as tmp:
-        work = Path(tmp)
-        wheel = engine.podfit_wheel(work / "wheel")
-        for name in args.examples.split(","):
-            print(f"bench_images: {name}", file=sys.stderr)
-            results[name] = bench_example(name, work, wheel, args.starts)
-            _save(args.output, results)  # after each example: a long run keeps what it has
-    print(table(results))
+    try:
+        with tempfile.TemporaryDirectory(prefix="podfit-bench-") as tmp:
+            work = Path(tmp)
+            for name in args.examples.split(","):
+                print(f"bench_images: {name}", file=sys.stderr)
+                results[name] = bench_example(name, work, args.starts)
+                _save(args.output, results)  # after each example: a long run keeps it
+    finally:
+        if pid is not None:
+            engine.stop_daemon(pid)
+    text = table(results)
+    args.output.with_suffix(".md").write_text(
+        "# Images: podfit init vs naive vs docker-init style (BuildKit)\n\n"
+        "`.venv/bin/python bench/bench_images.py`; sizes are uncompressed; *floor* = base + "
+        "installed packages + OS libraries + app.\n\n" + text + "\n")
+    print(text)
     return 0
 
 

@@ -52,9 +52,8 @@ def test_init_output_passes_check(init_projects: dict[str, Path], app_id: str) -
 def test_kustomize_and_helm_render_and_validate(init_projects: dict[str, Path],
                                                 app_id: str, tmp_path: Path) -> None:
     app = BY_ID[app_id]
-    project = tmp_path / "p"
-    shutil.copytree(init_projects[app_id].parent if app.project else init_projects[app_id],
-                    project)
+    project = tmp_path / app.name  # the directory name is the app's name when nothing else is
+    shutil.copytree(_context(init_projects[app_id], app), project)
     project = project / app.project if app.project else project
     kustomized = _documents(_run([_binary("kubectl"), "kustomize",
                                   str(project / "deploy" / "k8s")]))
