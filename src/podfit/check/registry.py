@@ -6,16 +6,13 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from podfit.check.rule import LoadedRule
+from podfit.check.rule import Category, LoadedRule
 
 UNUSED_SUPPRESSION = "PF001"
 
 #: Rule packages under ``podfit.check.rules``, one per practice; each lists its modules in
 #: ``MODULES`` (explicit, so a test can compare the list with the files on disk).
-RULE_PACKAGES: tuple[str, ...] = (
-    "meta", "images", "resources", "concurrency", "autoscaling", "shutdown", "probes",
-    "services", "monitoring", "security", "api",
-)
+RULE_PACKAGES: tuple[str, ...] = tuple(category.folder for category in Category)
 
 
 def rule_module_names() -> list[str]:

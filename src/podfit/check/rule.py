@@ -7,9 +7,11 @@ A rule module looks like::
     RULE = Rule(code="PF123", name="kebab-name", severity=Severity.WARNING,
                 summary="one line", category=Category.IMAGES)
 
-    def check(project: Project) -> Iterator[Hit]:
+    def check(model: Model) -> Iterator[Hit]:
         ...
 
+The module is ``podfit/check/rules/<category folder>/<kebab name with underscores>.py``
+and the code's first digit is its category's (``Category.digit``); a test enforces both.
 The engine adds code, name and severity to each hit, applies selection and suppressions.
 """
 
@@ -24,18 +26,35 @@ from podfit.core.models import Fix, FixSafety, Severity
 
 
 class Category(enum.Enum):
-    """The practice a rule serves; the first digit of its code."""
+    """The practice a rule serves: the first digit of its code and the folder of its module."""
 
-    META = "meta"  # PF0xx
-    IMAGES = "images"  # PF1xx
-    RESOURCES = "resources"  # PF2xx
-    CONCURRENCY = "concurrency"  # PF3xx
-    AUTOSCALING = "autoscaling"  # PF4xx
-    SHUTDOWN_PROBES = "shutdown-and-probes"  # PF5xx
-    SERVICES = "service-discovery"  # PF6xx
-    MONITORING = "monitoring-and-logs"  # PF7xx
-    SECURITY = "security"  # PF8xx
-    API = "api-versions"  # PF9xx
+    META = "meta"
+    IMAGES = "images"
+    RESOURCES = "resources"
+    CONCURRENCY = "concurrency"
+    AUTOSCALING = "autoscaling"
+    SHUTDOWN_PROBES = "shutdown-and-probes"
+    SERVICES = "service-discovery"
+    MONITORING = "monitoring-and-logs"
+    SECURITY = "security"
+    API = "api-versions"
+
+    @property
+    def digit(self) -> str:
+        """The code digit: ``PF<digit>xx``."""
+        return _DIGITS[self]
+
+    @property
+    def folder(self) -> str:
+        """The package under ``podfit.check.rules`` that holds its rules."""
+        return self.name.lower()
+
+
+#: Category ↔ code digit, written once.
+_DIGITS = {Category.META: "0", Category.IMAGES: "1", Category.RESOURCES: "2",
+           Category.CONCURRENCY: "3", Category.AUTOSCALING: "4", Category.SHUTDOWN_PROBES: "5",
+           Category.SERVICES: "6", Category.MONITORING: "7", Category.SECURITY: "8",
+           Category.API: "9"}
 
 
 @dataclass(frozen=True)

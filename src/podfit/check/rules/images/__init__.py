@@ -3,7 +3,7 @@
 #: Rule modules of this package, registered explicitly (a test compares with the files).
 MODULES: tuple[str, ...] = (
     "unpinned_base_image",
-    "full_python_base",
+    "full_python_runtime_image",
     "alpine_native_dependencies",
     "compilers_in_final_image",
     "source_before_dependencies",
@@ -15,10 +15,10 @@ MODULES: tuple[str, ...] = (
     "secret_in_env_or_arg",
     "add_instead_of_copy",
     "context_not_ignored",
-    "runs_as_root",
-    "dont_write_bytecode",
-    "uv_without_bytecode",
-    "runner_at_runtime",
+    "image_runs_as_root",
+    "dont_write_bytecode_in_image",
+    "dependencies_without_bytecode",
+    "package_runner_at_runtime",
     "end_of_life_python_base",
     "unpinned_requirement",
 )

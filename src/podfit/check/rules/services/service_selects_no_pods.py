@@ -1,7 +1,9 @@
 """## What it does
 Reports a Service whose selector matches the pod labels of no workload in its namespace, when
 the inputs hold workloads in that namespace. A Service without a selector (ExternalName, or
-one backed by manual Endpoints/EndpointSlices) is never reported.
+one backed by manual Endpoints/EndpointSlices) is never reported. A warning, not an error:
+the pods may come from somewhere the inputs do not hold (a chart, another repository, an
+operator); nothing is reported when an input failed to parse (its objects are unknown).
 
 ## Why is this bad?
 A Service that selects no pods has no endpoints: clients resolve its name and then get
@@ -88,7 +90,7 @@ from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig
 from podfit.core.models import Severity
 
-RULE = Rule(code="PF601", name="service-selects-no-pods", severity=Severity.ERROR,
+RULE = Rule(code="PF601", name="service-selects-no-pods", severity=Severity.WARNING,
             summary="Service selector matches no workload's pods: the Service has no "
                     "endpoints.",
             category=Category.SERVICES)
@@ -107,6 +109,8 @@ def check(model: Model) -> Iterator[Hit]:
         wanted = ", ".join(f"{k}={v}" for k, v in selector.items())
         line = key_line(spec, "selector", service.line)
         yield Hit(service.path, line,
-                  f"{describe(service)} selects pods with {wanted}, but no workload in its "
-                  "namespace has these labels; make the selector match the pod template "
-                  "labels")
+                  f"{describe(service)} selects pods with {wanted}, but no workload among the "
+                  "inputs in its namespace has these labels: without endpoints its clients get "
+                  "connection refused; make the selector match the pod template labels (if "
+                  "the pods come from elsewhere — a chart, another repository — check them "
+                  "together or ignore PF601 here)")

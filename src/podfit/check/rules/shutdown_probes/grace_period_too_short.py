@@ -60,19 +60,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from podfit.check.facts_servers import (
-    WEB_KINDS,
+from podfit.check.model import Model
+from podfit.check.model.processes import drain_seconds, option_origin, servers
+from podfit.check.model.servers import WEB_KINDS, EffectiveServer, display, uses_podfit_runtime
+from podfit.check.model.workloads import (
     container_name,
-    display,
-    drain_seconds,
     grace_period,
-    option_origin,
     pod_spec_yaml_path,
     prestop_sleep,
-    servers,
-    uses_podfit_runtime,
 )
-from podfit.check.project import EffectiveServer, Project
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import SERVING_KINDS
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
@@ -96,8 +92,8 @@ def graceful_timeout(server: EffectiveServer) -> int | None:
     return value
 
 
-def check(project: Project) -> Iterator[Hit]:
-    for workload, server in servers(project):
+def check(model: Model) -> Iterator[Hit]:
+    for workload, server in servers(model):
         if workload.obj.kind not in SERVING_KINDS or server.command.kind not in WEB_KINDS:
             continue
         graceful = graceful_timeout(server)
