@@ -280,12 +280,31 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     if enabled(unused, settings, select, ignore):
         findings += _unused(suppressions, unused, {r.rule.code for r in active})
     findings = _template_lines(attach_links(findings, _link_spans(model)), rendered)
+    findings = _knock_on(findings, errors)
     notice = next(r for r in rules if r.rule.code == UNRENDERED_INPUT)
     if enabled(notice, settings, select, ignore):
         findings += [Finding(notice.rule.code, notice.rule.name, notice.rule.severity, s.path,
                              1, 1, s.text) for s in skipped]
     findings.sort(key=lambda f: f.sort_key)
     return CheckResult(tuple(findings), tuple(errors), count)
+
+
+#: Rules that report something missing from the inputs: a file that failed to parse may hold
+#: it, so they stay silent near one (a knock-on of the parse error, not a finding).
+KNOCK_ON = frozenset({"PF406", "PF601", "PF603", "PF605", "PF607"})
+
+
+def _knock_on(findings: list[Finding], errors: list[FileError]) -> list[Finding]:
+    folders = {posixpath.dirname(e.path) for e in errors if e.path != "<podfit>"}
+    if not folders:
+        return findings
+
+    def near(path: str) -> bool:
+        here = posixpath.dirname(path)
+        return any(not f or here == f or here.startswith(f + "/") or f.startswith(here + "/")
+                   or not here for f in folders)
+
+    return [f for f in findings if f.code not in KNOCK_ON or not near(f.path)]
 
 
 def _link_spans(model: Model) -> dict[str, list[tuple[int, int, ImageLink]]]:

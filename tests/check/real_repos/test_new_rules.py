@@ -71,3 +71,17 @@ def test_alpine_native_dependencies_is_version_aware() -> None:
     # grpcio 1.76 and gevent 25.9 ship musllinux wheels for CPython 3.12: no finding there;
     # grpcio 1.50 (first 3.12 musllinux wheel: 1.59) and psycopg2 (sdist only) compile
     assert found("PF103", "alpine_grpc") == [("alpine_grpc/old/Dockerfile", 1, "PF103")]
+
+
+def test_selects_no_pods_is_a_warning_and_silent_next_to_an_unparsed_file() -> None:
+    settings = CheckSettings()
+    alone = run_check([str(HERE / "incomplete" / "pods_elsewhere")], settings,
+                      select=("PF601",))
+    [finding] = alone.findings
+    assert (finding.line, str(finding.severity)) == (7, "warning")
+    assert "if the pods come from elsewhere" in finding.message
+    broken = run_check([str(HERE / "incomplete" / "service.yaml"),
+                        str(HERE / "incomplete" / "deployment.yaml")], settings,
+                       select=("PF601",))
+    assert len(broken.errors) == 1  # deployment.yaml: invalid YAML, reported once
+    assert broken.findings == ()  # not a second, knock-on finding
