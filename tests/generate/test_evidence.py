@@ -34,7 +34,8 @@ def test_missing_server_is_installed_pinned_and_runtime_vendored(tmp_path: Path)
     docker = files["Dockerfile"]
     assert "pip install 'gunicorn==" in docker
     assert "COPY .podfit/runtime/ /build/podfit-runtime/" in docker
-    assert "podfit==" not in docker and "wheels" not in docker
+    assert "podfit==" not in docker
+    assert "wheels" not in docker
     assert ".podfit/runtime/podfit/runtime/gunicorn_conf.py" in files
     assert "!.podfit/runtime" in files[".dockerignore"]
 
@@ -107,7 +108,8 @@ def test_required_env_vars_go_to_configmap_and_secret(tmp_path: Path) -> None:
     plan = _plan(root)
     env = {v.name: v for v in plan.config.env}
     assert set(env) == {"DATABASE_URL", "API_TOKEN", "SHOP_REGION", "LOG_LEVEL", "CACHE_URL"}
-    assert env["DATABASE_URL"].secret and env["API_TOKEN"].secret
+    assert env["DATABASE_URL"].secret
+    assert env["API_TOKEN"].secret
     assert not env["CACHE_URL"].secret  # the example shows no credentials
     files = render(plan)
     config = yaml.safe_load(files["deploy/k8s/configmap.yaml"])
