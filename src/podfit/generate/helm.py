@@ -10,13 +10,12 @@ from typing import Any
 from podfit.generate import manifests
 from podfit.generate.appconfig import PLACEHOLDER
 from podfit.generate.plan import Plan, Workload
+from podfit.generate.yamlout import dump_yaml
 
 CHART_DIR = "deploy/chart"
 
 
 def _dump(obj: Any) -> str:
-    from podfit.generate.render import dump_yaml
-
     return dump_yaml(obj)
 
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from podfit.generate.detect import AppFacts
     from podfit.generate.plan import InitOptions
 
+#: What ``--server`` accepts.
+CHOICES = ("gunicorn", "uvicorn", "celery", "python")
 #: Servers whose command podfit writes itself (with podfit.runtime's config or runner).
 OWN_SERVERS = ("gunicorn", "uvicorn")
 
@@ -109,8 +111,18 @@ def _from_command(facts: AppFacts, command: tuple[str, ...], source: str,
 def decide_process(facts: AppFacts, opts: InitOptions) -> tuple[Process, str | None]:
     """The web (or only) process, and the Celery app for a worker Deployment, if any."""
     src = facts.source
+    if opts.server is not None and opts.server not in CHOICES:
+        raise UsageError(f"unknown server {opts.server!r}",
+                         f"use one of: {', '.join(CHOICES)} (other servers: put the command "
+                         "in a Procfile `web:` line, podfit runs it as written)")
     worker_ref = opts.worker_app or (src.worker.ref if src.worker else None)
     web = src.web
+    if opts.server == "celery":
+        if not worker_ref:
+            raise UsageError("--server celery but no Celery app found",
+                             "pass --worker-app module:attr")
+        return Process("celery", "celery", None, None, "none", None, "none",
+                       "set with --server celery: a worker Deployment, no Service"), worker_ref
     if opts.server == "python" or (opts.app and not opts.server and ":" not in opts.app):
         target = opts.app or (src.script[1] if src.script and len(src.script) > 1 else "")
         if not target:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from podfit.generate import manifests
 from podfit.generate.dashboard import render_dashboard
 from podfit.generate.dockerfile import render_dockerfile, render_dockerignore
@@ -13,20 +11,10 @@ from podfit.generate.helm import render_chart
 from podfit.generate.plan import Plan
 from podfit.generate.serverconf import render_gunicorn_conf
 from podfit.generate.vendor import runtime_files
+from podfit.generate.yamlout import dump_yaml
 
 K8S_DIR = "deploy/k8s"
 HEADER = "# Written by `podfit init`; `podfit init --explain` gives the reason for each value.\n"
-
-
-class _Dumper(yaml.SafeDumper):
-    """No ``&id001`` anchors: shared dicts (labels, selectors) are written out each time."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def dump_yaml(obj: Any) -> str:
-    return yaml.dump(obj, Dumper=_Dumper, sort_keys=False, default_flow_style=False, width=100)
 
 
 def kustomization(plan: Plan, resources: list[str]) -> dict[str, Any]:
