@@ -159,6 +159,8 @@ class _Editor:
         if isinstance(old, yaml.ScalarNode) and not collection:
             if old.style in ("'", '"') and isinstance(value, str):
                 new = quoted(value, old.style)
+            elif isinstance(value, dict | list | tuple):  # empty: "{}" or "[]"
+                new = flow(value, quote)
             else:
                 new = scalar(value, quote, bool(mapping.flow_style))
             return [Splice(start, end, new if start < end else " " + new)]
