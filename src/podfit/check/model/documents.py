@@ -3,7 +3,7 @@ never the parsers)."""
 
 from podfit.check.documents.dockerfile import DockerfileDoc, Instruction, Stage, env_pairs
 from podfit.check.documents.kubernetes import KubeObject
-from podfit.check.documents.python_config import GunicornConfig, ShellScript
+from podfit.check.documents.python_config import GunicornConfig, Requirements, ShellScript
 
-__all__ = ["DockerfileDoc", "GunicornConfig", "Instruction", "KubeObject", "ShellScript",
-           "Stage", "env_pairs"]
+__all__ = ["DockerfileDoc", "GunicornConfig", "Instruction", "KubeObject", "Requirements",
+           "ShellScript", "Stage", "env_pairs"]

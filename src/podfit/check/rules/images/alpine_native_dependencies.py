@@ -43,8 +43,8 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from podfit.check.documents.dockerfile import DockerfileDoc, Stage
 from podfit.check.model import Model
+from podfit.check.model.documents import DockerfileDoc, Stage
 from podfit.check.model.images import COMPILERS, stage_commands
 from podfit.check.model.installs import (
     os_packages,

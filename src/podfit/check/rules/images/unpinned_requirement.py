@@ -39,8 +39,8 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from podfit.check.documents.python_config import Requirements
 from podfit.check.model import Model
+from podfit.check.model.documents import Requirements
 from podfit.check.model.images import build_env
 from podfit.check.model.installs import pip_install_args, requirement_files
 from podfit.check.rule import Category, Hit, Rule
