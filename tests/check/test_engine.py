@@ -17,6 +17,7 @@ from podfit.check.settings import CheckSettings
 from podfit.check.suppressions import comment_suppressions, matches
 from podfit.core.errors import InputError
 from podfit.core.models import Severity
+from podfit.core.progress import Progress, Stage
 
 from .helpers import write_files
 
@@ -174,11 +175,12 @@ def test_same_file_twice_is_read_once(tmp_path: Path) -> None:
 
 def test_observer_events(tmp_path: Path) -> None:
     write_files(tmp_path, {"Dockerfile": "FROM python:latest\n"})
-    events: list[tuple[str, object]] = []
+    events: list[Progress[None]] = []
     run_check([str(tmp_path)], CheckSettings(), select=("PF101", "PF701"),
-              observer=lambda event, data: events.append((event, data)))
-    assert events[0] == ("read", 1)
-    assert [data for event, data in events if event == "rule"] == ["PF101", "PF701"]
+              observer=events.append)
+    assert (events[0].kind, events[0].done) == (Stage.STATUS, 1)
+    assert [(e.label, e.done, e.total) for e in events if e.kind is Stage.DONE] == [
+        ("PF101", 1, 2), ("PF701", 2, 2)]
 
 
 def test_stdin_helm_stream_with_non_objects(tmp_path: Path) -> None:

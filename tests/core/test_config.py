@@ -143,8 +143,8 @@ def test_podfit_profile_reads_its_table_and_flags_win(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path)
     seen: dict[str, Any] = {}
 
-    def fake_run(command: list[str], opts: dict[str, Any], observe: Any) -> Any:
-        seen.update(opts)
+    def fake_run(command: list[str], flags: profile_cli.ProfileFlags, observe: Any) -> Any:
+        seen.update(vars(flags))
         raise _Ran
 
     monkeypatch.setattr(profile_cli, "run", fake_run)

@@ -45,8 +45,10 @@ from podfit.check.suppressions import (
 )
 from podfit.core.errors import InputError
 from podfit.core.models import CheckResult, FileError, Finding
+from podfit.core.progress import Progress, Stage
 
-Observer = Callable[[str, object], None]
+#: Progress (core's one event type): files read, then each rule done with its code as label.
+Observer = Callable[[Progress[None]], None]
 
 STDIN = "-"
 #: Engine-reported notice of a skipped chart or template (see rules/meta/unrendered_input).
@@ -250,7 +252,7 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     rendered = {s.path: s.template_lines for s in sources if s.template_lines}
     skipped = [s for s in sources if s.kind == SKIPPED]
     if observer:
-        observer("read", len(sources))
+        observer(Progress(Stage.STATUS, len(sources), len(sources), "files read"))
     count = len(sources)
     # Comments are read now so that the texts can go once parsed: peak memory stays the
     # parsed documents, not the documents twice.
@@ -261,7 +263,7 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     rules = load_rules()
     active = [r for r in rules if r.check is not None and enabled(r, settings, select, ignore)]
     findings: list[Finding] = []
-    for loaded in active:
+    for done, loaded in enumerate(active, 1):
         assert loaded.check is not None
         try:  # a rule's findings count only when it completes
             findings += [Finding(loaded.rule.code, loaded.rule.name, loaded.rule.severity,
@@ -272,7 +274,7 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
                                     f"({loaded.rule.name}) failed: {type(exc).__name__}: {exc}",
                                     "please report this; other rules still ran"))
         if observer:
-            observer("rule", loaded.rule.code)
+            observer(Progress(Stage.DONE, done, len(active), loaded.rule.code))
     findings = _per_file_ignores(findings, settings)
     suppressions += [s for obj in model.objects for s in annotation_suppressions(obj)]
     findings = _suppress(findings, suppressions)

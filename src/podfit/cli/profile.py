@@ -5,17 +5,28 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from podfit.cli.flags import typed_flags
+from podfit.cli.settings import profile_options
 from podfit.core.errors import ProfileError, UsageError
 from podfit.core.policy import CpuLimitPolicy
+from podfit.core.progress import Stage
 from podfit.core.units import parse_cpu, parse_duration, parse_memory
 
+if TYPE_CHECKING:
+    from podfit.core.capacity import Recommendation
+    from podfit.profile import Event, Observer, ProfileResult
 
-def _list(value: str | None, parse: Callable[[str], Any], flag: str) -> tuple[Any, ...] | None:
+V = TypeVar("V")
+
+
+def _list(value: str | None, parse: Callable[[str], V], flag: str,
+          ) -> tuple[V | None, ...] | None:
     if not value:
         return None
     try:
@@ -25,11 +36,62 @@ def _list(value: str | None, parse: Callable[[str], Any], flag: str) -> tuple[An
         raise UsageError(f"{flag}: {exc}") from None
 
 
+def _counts(value: str | None, flag: str) -> tuple[int, ...] | None:
+    """Worker or thread counts to try, e.g. ``1,2,4``."""
+    if not value:
+        return None
+    try:
+        counts = tuple(int(v.strip()) for v in value.split(","))
+    except ValueError as exc:
+        raise UsageError(f"{flag}: {exc}", f"e.g. {flag} 1,2,4") from None
+    if min(counts) < 1:
+        raise UsageError(f"{flag}: counts start at 1", f"e.g. {flag} 1,2,4")
+    return counts
+
+
 def _seconds(value: str, flag: str) -> float:
     try:
         return parse_duration(value)
     except ValueError as exc:
         raise UsageError(f"{flag}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class ProfileFlags:
+    """Every ``podfit profile`` option, typed (names are click's parameter names)."""
+
+    command: tuple[str, ...]
+    cpu: str
+    memory: str
+    url_path: str
+    host: str
+    slo_p99: str
+    peak_rps: float | None
+    workers: str | None
+    threads: str | None
+    exhaustive: bool
+    duration: str
+    open_duration: str
+    warmup: str
+    budget: str
+    repeats: int
+    confidence: float
+    strict: bool
+    previous: Path | None
+    ready_timeout: str
+    generator: str
+    cpu_limit_policy: str
+    memory_margin: float
+    min_replicas: int
+    image: str | None
+    container_port: int
+    engine_root: str | None
+    engine_runroot: str | None
+    fmt: str
+    output: Path | None
+    html_path: Path | None
+    no_progress: bool
+    quiet: bool
 
 
 @click.command(context_settings={"ignore_unknown_options": True})
@@ -83,50 +145,49 @@ def _seconds(value: str, flag: str) -> float:
               help="Also write a self-contained HTML report with plots.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--quiet", "-q", is_flag=True, help="Nothing on stderr but errors.")
-def profile(command: tuple[str, ...], **opts: Any) -> int:
+@typed_flags(ProfileFlags, prepare=profile_options)  # [tool.podfit.profile] fills the rest
+def profile(flags: ProfileFlags) -> int:
     """Profile the server COMMAND (after '--') under emulated pod limits and recommend
     workers, threads, requests, limits and HPA settings."""
-    from podfit.cli.settings import profile_options
-
-    opts = profile_options(opts)  # [tool.podfit.profile] fills the flags not given
-    if not command and not opts["image"]:
+    command = flags.command
+    if not command and not flags.image:
         raise UsageError("no command to profile", "podfit profile -- gunicorn app:app")
     if command and command[0].startswith("-") and command[0] != "--":
         raise UsageError(f"unknown option {command[0]}", "run 'podfit profile --help'")
-    result = run(list(command), opts, _observer(opts))  # Ctrl-C: main says "interrupted"
-    _emit(result, opts)
-    if opts["strict"] and result.race is not None and result.race.noise.noisy:
+    result = run(list(command), flags, _observer(flags))  # Ctrl-C: main says "interrupted"
+    _emit(result, flags)
+    if flags.strict and result.race is not None and result.race.noise.noisy:
         click.echo(f"error: {result.race.noise.verdict}", err=True)
         return 1
     return 0
 
 
-def _observer(opts: dict[str, Any]) -> Callable[[Any], None] | None:
-    if opts["quiet"]:
+def _observer(flags: ProfileFlags) -> Observer | None:
+    if flags.quiet:
         return None
-    return progress_observer(tty=sys.stderr.isatty() and not opts["no_progress"])
+    return progress_observer(tty=sys.stderr.isatty() and not flags.no_progress)
 
 
-def _emit(result: Any, opts: dict[str, Any]) -> None:
-    if opts["fmt"] == "json":
+def _emit(result: ProfileResult, flags: ProfileFlags) -> None:
+    if flags.fmt == "json":
         text = json.dumps(result.to_json(), indent=2) + "\n"
     else:
         from podfit.report.profile_text import render
         text = render(result)
-    if opts["output"]:
-        opts["output"].write_text(text, encoding="utf-8")
+    if flags.output:
+        flags.output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-    if opts["html_path"]:
+    if flags.html_path:
         from podfit.report.profile_html import render as render_html
-        opts["html_path"].write_text(render_html(result), encoding="utf-8")
+        flags.html_path.write_text(render_html(result), encoding="utf-8")
     if result.recommendation is None:
         failed = next((r for r in reversed(result.runs) if r.note), None)
         raise ProfileError("no configuration ran cleanly",
                            failed.note.splitlines()[0] if failed else None)
 
 
-def run(command: list[str], opts: dict[str, Any], observe: Callable[[Any], None] | None) -> Any:
+def run(command: list[str], flags: ProfileFlags, observe: Observer | None) -> ProfileResult:
     """Build the engine settings from the flags and run the profile."""
     from podfit.core.capacity import load
     from podfit.profile import (
@@ -139,32 +200,32 @@ def run(command: list[str], opts: dict[str, Any], observe: Callable[[Any], None]
         run_profile,
     )
 
-    cpus = _list(opts["cpu"], parse_cpu, "--cpu") or (1.0,)
-    memory = None if opts["memory"] in ("none", "0") else _list(opts["memory"], parse_memory,
-                                                                   "--memory")
-    generator = {"auto": None, "wrk": True, "builtin": False}[opts["generator"]]
+    cpus = _list(flags.cpu, parse_cpu, "--cpu") or (1.0,)
+    memory = None if flags.memory in ("none", "0") else _list(flags.memory, parse_memory,
+                                                                 "--memory")
+    generator = {"auto": None, "wrk": True, "builtin": False}[flags.generator]
     run_settings = RunSettings(
-        host=opts["host"], path=opts["url_path"], slo_p99_s=_seconds(opts["slo_p99"], "--slo-p99"),
-        warmup_s=_seconds(opts["warmup"], "--warmup"),
-        duration_s=_seconds(opts["duration"], "--duration"),
-        open_duration_s=_seconds(opts["open_duration"], "--open-duration"),
-        ready_timeout_s=_seconds(opts["ready_timeout"], "--ready-timeout"), use_wrk=generator,
-        container_port=opts["container_port"] if opts["image"] else None)
+        host=flags.host, path=flags.url_path, slo_p99_s=_seconds(flags.slo_p99, "--slo-p99"),
+        warmup_s=_seconds(flags.warmup, "--warmup"),
+        duration_s=_seconds(flags.duration, "--duration"),
+        open_duration_s=_seconds(flags.open_duration, "--open-duration"),
+        ready_timeout_s=_seconds(flags.ready_timeout, "--ready-timeout"), use_wrk=generator,
+        container_port=flags.container_port if flags.image else None)
     grid = SweepSettings(
         cpu_limits=cpus, memory_limit=memory[0] if memory else None,
-        workers=_list(opts["workers"], int, "--workers"),
-        threads=_list(opts["threads"], int, "--threads"),
-        budget_s=_seconds(opts["budget"], "--budget"), exhaustive=opts["exhaustive"])
+        workers=_counts(flags.workers, "--workers"),
+        threads=_counts(flags.threads, "--threads"),
+        budget_s=_seconds(flags.budget, "--budget"), exhaustive=flags.exhaustive)
     model = ModelSettings(
-        slo_p99_ms=run_settings.slo_p99_s * 1000, memory_margin=opts["memory_margin"],
-        cpu_limit_policy=CpuLimitPolicy(opts["cpu_limit_policy"]), peak_rps=opts["peak_rps"],
-        min_replicas=opts["min_replicas"],
-        previous=_previous(load(opts["previous"])) if opts["previous"] else None)
-    racing = RaceSettings(repeats=opts["repeats"], min_repeats=min(3, opts["repeats"]),
-                          confidence=opts["confidence"])
-    if opts["image"]:
-        backend: Any = ContainerBackend(opts["image"], opts["container_port"],
-                                        opts["engine_root"], opts["engine_runroot"])
+        slo_p99_ms=run_settings.slo_p99_s * 1000, memory_margin=flags.memory_margin,
+        cpu_limit_policy=CpuLimitPolicy(flags.cpu_limit_policy), peak_rps=flags.peak_rps,
+        min_replicas=flags.min_replicas,
+        previous=_previous(load(flags.previous)) if flags.previous else None)
+    racing = RaceSettings(repeats=flags.repeats, min_repeats=min(3, flags.repeats),
+                          confidence=flags.confidence)
+    if flags.image:
+        backend = ContainerBackend(flags.image, flags.container_port, flags.engine_root,
+                                   flags.engine_runroot)
         try:
             return run_profile(command, backend, run=run_settings, grid=grid, model=model,
                                observe=observe, racing=racing)
@@ -174,21 +235,22 @@ def run(command: list[str], opts: dict[str, Any], observe: Callable[[Any], None]
                        observe=observe, racing=racing)
 
 
-def _previous(rec: Any) -> tuple[int, int]:
+def _previous(rec: Recommendation) -> tuple[int, int]:
     return int(rec.workers), int(rec.threads)
 
 
-def progress_observer(tty: bool) -> Callable[[Any], None]:
+def progress_observer(tty: bool) -> Observer:
     """A rich progress bar on a terminal; one line per finished run otherwise."""
     if not tty:
-        def line(event: Any) -> None:
-            if event.kind == "done" and event.run is not None:
-                run = event.run
+        def line(event: Event) -> None:
+            if event.kind is Stage.DONE and event.payload is not None:
+                run = event.payload
                 rps = f"{run.closed.rps:.0f} rps max, " if run.closed else ""
                 click.echo(f"[{event.done}/{event.total}] {event.label}: {run.status}, {rps}"
                            f"{run.capacity_rps:.0f} rps at SLO", err=True)
-            elif event.kind in ("note", "race"):
-                click.echo(f"{event.kind}: {event.label}", err=True)
+            elif event.kind in (Stage.NOTE, Stage.STATUS):
+                click.echo(f"{'note' if event.kind is Stage.NOTE else 'race'}: {event.label}",
+                           err=True)
         return line
 
     from rich.console import Console
@@ -199,15 +261,15 @@ def progress_observer(tty: bool) -> Callable[[Any], None]:
                    transient=True)
     task = bar.add_task("profiling", total=None)
 
-    def update(event: Any) -> None:
+    def update(event: Event) -> None:
         if not bar.live.is_started:
             bar.start()
-        if event.kind == "race":
+        if event.kind is Stage.STATUS:
             bar.update(task, description=event.label)
             return
         bar.update(task, total=event.total, completed=event.done,
                    description=f"profiling {event.label}")
-        if event.kind == "note":
+        if event.kind is Stage.NOTE:
             bar.console.print(f"note: {event.label}")
 
     import atexit

@@ -8,6 +8,7 @@ import importlib.util
 import time
 from dataclasses import replace
 
+from podfit.core.progress import Stage
 from podfit.profile.cgroups import Limits
 from podfit.profile.load import LoadDriver, wrk_available
 from podfit.profile.model import ModelSettings, choose_raced, recommend
@@ -89,7 +90,8 @@ def run_profile(argv: list[str], backend: Backend, *, run: RunSettings, grid: Sw
 
     def note(text: str) -> None:
         if observe:
-            observe(Event("note" if not text.startswith("race round") else "race", 0, 0, text))
+            observe(Event(Stage.NOTE if not text.startswith("race round") else Stage.STATUS,
+                          0, 0, text))
 
     raced: RaceResult | None = None
     with guard_signals(), load_driver(run.use_wrk) as driver:
@@ -141,12 +143,12 @@ def _final(backend: Backend, command: ServerCommand, *, run: RunSettings, grid: 
         chosen = max(ok, key=score)
     else:
         chosen = picked[0]
-    notify(Event("start", len(runs), len(runs) + 1, f"{chosen.label} at the SLO"))
+    notify(Event(Stage.START, len(runs), len(runs) + 1, f"{chosen.label} at the SLO"))
     cmd = _gevent(command) if chosen.worker_class == "gevent" else command
     full = measure(backend, cmd, workers=chosen.workers, threads=chosen.threads,
                    limits=Limits(chosen.cpu_limit, grid.memory_limit), settings=run,
                    driver=driver)
-    notify(Event("done", len(runs) + 1, len(runs) + 1, f"{chosen.label} at the SLO", full))
+    notify(Event(Stage.DONE, len(runs) + 1, len(runs) + 1, f"{chosen.label} at the SLO", full))
     if full.status != "ok":
         return runs
     return [full if r is chosen else r for r in runs]

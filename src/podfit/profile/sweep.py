@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from podfit.core.errors import ProfileError
 from podfit.core.policy import max_workers_for_cpu
+from podfit.core.progress import Progress, Stage
 from podfit.profile.cgroups import Limits
 from podfit.profile.load import LoadDriver
 from podfit.profile.results import RunResult
@@ -47,17 +48,9 @@ class SweepSettings:
     """Measure the whole grid instead of stopping where more workers/threads stop helping."""
 
 
-@dataclass(frozen=True)
-class Event:
-    """Progress for an observer: a run starts or ends, or a note for the user."""
-
-    kind: str  # "start", "done", "note"
-    done: int
-    total: int
-    label: str
-    run: RunResult | None = None
-
-
+#: Progress for an observer (core's one event type): a run starts or ends (its RunResult as
+#: the payload), or a note for the user.
+Event = Progress[RunResult]
 Observer = Callable[[Event], None]
 
 
@@ -115,18 +108,18 @@ class _Searcher:
             return False
         self.stops.append(f"time: the search's share of the {self.settings.budget_s:g}s budget "
                           f"ran out before {label}")
-        self.notify(Event("note", len(self.runs), self.total, self.stops[-1]))
+        self.notify(Event(Stage.NOTE, len(self.runs), self.total, self.stops[-1]))
         return True
 
     def run(self, w: int, t: int, limits: Limits) -> RunResult:
         label = f"{w}w×{t}t" + (f" @{limits.cpu:g}cpu" if limits.cpu else "")
-        self.notify(Event("start", len(self.runs), self.total, label))
+        self.notify(Event(Stage.START, len(self.runs), self.total, label))
         t0 = time.monotonic()
         run = measure(self.backend, self.command, workers=w, threads=t, limits=limits,
                       settings=self.run_settings, driver=self.driver)
         self.per_run = max(self.per_run * 0.5, time.monotonic() - t0)
         self.runs.append(run)
-        self.notify(Event("done", len(self.runs), self.total, label, run))
+        self.notify(Event(Stage.DONE, len(self.runs), self.total, label, run))
         if run.status != "ok" and not any(r.status == "ok" for r in self.runs):
             hint = ("raise --memory: the app needs more memory than the limit to start"
                     if run.status == "oom" else "run the command by hand to see why")
