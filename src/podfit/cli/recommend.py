@@ -54,7 +54,7 @@ def recommend(url: str, namespaces: tuple[str, ...], selector: str, history: str
     settings = _settings(history)
     tty = sys.stderr.isatty()
     result = run(url, list(namespaces), selector=selector, settings=settings,
-                 progress=(lambda msg: click.echo(msg, err=True)) if tty else None)
+                 progress=(lambda event: click.echo(event.label, err=True)) if tty else None)
     for note in result.degradations:
         click.echo(f"warning: {note}", err=True)
     edits_pending = False

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from podfit.core.progress import Observer, Progress, Stage
 from podfit.recommend.model import History, Hpa, Resources, WorkloadKey
 from podfit.recommend.pool import Tables, pool
 from podfit.recommend.settings import RecommendSettings, parse_span
@@ -37,13 +37,13 @@ class Collector:
     """Runs the query plan for some namespaces and returns pooled histories."""
 
     def __init__(self, prom: Prometheus, settings: RecommendSettings, end: float,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 progress: Observer[None] | None = None) -> None:
         self.prom, self.settings, self.end = prom, settings, end
         self.history = parse_span(settings.history)
         self.start = end - self.history
         self.step = parse_span(settings.step)
         self.window = f"{int(self.history)}s"
-        self.progress = progress or (lambda _msg: None)
+        self.progress: Observer[None] = progress or (lambda _event: None)
         self.cluster = ""
 
     def _m(self, ns: str, extra: str = "") -> str:
@@ -141,8 +141,9 @@ class Collector:
 
     def collect(self, namespaces: list[str], selector: str = "") -> ClusterData:
         data = ClusterData()
-        for ns in self.namespaces(namespaces):
-            self.progress(f"reading namespace {ns}")
+        names = self.namespaces(namespaces)
+        for done, ns in enumerate(names):
+            self.progress(Progress(Stage.STATUS, done, len(names), f"reading namespace {ns}"))
             self._namespace(ns, selector, data)
         if self.prom.stats.warnings:
             data.degradations += [f"Prometheus warned: {w}" for w in self.prom.stats.warnings]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from podfit.core.progress import Observer
 from podfit.recommend.collect import Collector
 from podfit.recommend.model import History, Recommendation, Resources, recommend
 from podfit.recommend.settings import RecommendSettings
@@ -38,7 +38,7 @@ def _token(settings: RecommendSettings) -> str | None:
 
 def run(url: str, namespaces: list[str], *, selector: str = "",
         settings: RecommendSettings | None = None, end: float | None = None,
-        progress: Callable[[str], None] | None = None) -> RecommendResult:
+        progress: Observer[None] | None = None) -> RecommendResult:
     settings = settings or RecommendSettings()
     prom = Prometheus(url, token=_token(settings), ca_file=settings.ca_file or None,
                       insecure=settings.insecure_skip_verify, timeout=settings.timeout)
