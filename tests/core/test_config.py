@@ -162,3 +162,10 @@ def test_a_bad_profile_value_is_a_config_error(tmp_path: Path, monkeypatch: Any,
         main(["profile", "--", "true"])
     assert code.value.code == 2
     assert f"{tmp_path}/podfit.toml [profile]: repeats:" in capsys.readouterr().err
+
+
+def test_profile_keys_are_documented() -> None:
+    docs = (Path(__file__).parents[2] / "docs" / "profile.md").read_text(encoding="utf-8")
+    section = docs.split("### Configuration", 1)[1].split("\n### ", 1)[0]
+    for name in ProfileConfig.__dataclass_fields__:
+        assert f"`{name.replace('_', '-')}`" in section, name
