@@ -85,3 +85,13 @@ def test_selects_no_pods_is_a_warning_and_silent_next_to_an_unparsed_file() -> N
                        select=("PF601",))
     assert len(broken.errors) == 1  # deployment.yaml: invalid YAML, reported once
     assert broken.findings == ()  # not a second, knock-on finding
+
+
+def test_python_probe_rules_only_on_python_containers() -> None:
+    # Go binary, .NET (linked Dockerfile), Node, nginx and an unknown runtime: silent;
+    # the Python container with the same probes: reported
+    assert found("PF511,PF512,PF513", "polyglot") == [
+        ("polyglot/services.yaml", 128, "PF511"),
+        ("polyglot/services.yaml", 128, "PF512"),
+    ]
+    assert found("PF511,PF512,PF513", "voting") == []  # result is Node, worker is .NET

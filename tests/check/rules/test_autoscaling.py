@@ -316,7 +316,7 @@ def test_corpus_does_not_crash_resource_autoscaling_and_probe_rules() -> None:
     sources, _, contexts = collect([str(CORPUS)], CheckSettings())
     model, _ = build_project(sources, CheckSettings(), contexts)
     ours = [r for r in load_rules() if r.rule.code.startswith(("PF2", "PF4", "PF51"))]
-    assert len(ours) == 17
+    assert len(ours) == 19  # PF408 and PF409 joined
     for policy in CpuLimitPolicy:
         # the model is frozen: a copy with other settings (the indexes are shared)
         variant = dataclasses.replace(model, settings=CheckSettings(cpu_limit_policy=policy))

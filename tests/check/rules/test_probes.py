@@ -27,7 +27,7 @@ spec:
 
 
 def pod(body: str = "", *, kind: str = "Deployment",
-        image: str = "registry.example/web:1") -> str:
+        image: str = "registry.example/python-web:1") -> str:
     """A workload whose container ``app`` gets ``body`` (keys of the container)."""
     return HEAD % (kind, image) + textwrap.indent(textwrap.dedent(body), " " * 10)
 
@@ -69,9 +69,10 @@ def _second(body: str) -> str:
     (pod(PORTS + READY) + _second(SIDECAR), []),  # the nginx sidecar is not the app
     (pod(PORTS) + _second(SIDECAR), [10]),
     (pod(PORTS, image="nginx:1.27"), [10]),  # a lone nginx is the app
-    (pod(PORTS) + _second("- name: worker\n  image: registry.example/web:1\n") + SERVICE % "",
+    (pod(PORTS) + _second("- name: worker\n  image: registry.example/python-web:1\n")
+     + SERVICE % "",
      [10]),  # the Service's traffic goes to the container with ports
-    (pod() + _second("- name: worker\n  image: registry.example/web:1\n") + SERVICE % "",
+    (pod() + _second("- name: worker\n  image: registry.example/python-web:1\n") + SERVICE % "",
      [10, 12]),
 ])
 def test_pf510_readiness_probe_missing(tmp_path: Path, manifest: str,
@@ -91,7 +92,7 @@ items:
     spec:
       containers:
         - name: app
-          image: registry.example/web:1
+          image: registry.example/python-web:1
   - apiVersion: v1
     kind: Service
     metadata: {name: web}
@@ -160,7 +161,7 @@ LIVE = "livenessProbe:\n  httpGet: {path: /livez, port: 8000}\n"
     (pod("command: [node, server.js]\n" + LIVE), []),  # known not to be Python
     (pod(LIVE, image="redis:7"), []),  # a sidecar image
     (pod(LIVE).replace("kind: Deployment", "kind: Job"), []),
-    (pod(LIVE, kind="StatefulSet") + _second("- name: side\n  image: registry.example/s:1\n"
+    (pod(LIVE, kind="StatefulSet") + _second("- name: side\n  image: registry.example/python-s:1\n"
                                              "  " + LIVE.replace("\n  ", "\n    ")),
      [12, 16]),
 ])
@@ -190,7 +191,7 @@ metadata: {name: web}
 spec:
   containers:
     - name: app
-      image: registry.example/web:1
+      image: registry.example/python-web:1
       livenessProbe: {tcpSocket: {port: 8000}, initialDelaySeconds: 5, periodSeconds: 5}
 """
 
@@ -266,7 +267,7 @@ items:
     spec:
       containers:
         - name: app
-          image: registry.example/web:1
+          image: registry.example/python-web:1
           livenessProbe:   # keep me
             httpGet: {path: /livez, port: 8000}
 """

@@ -493,8 +493,10 @@ def test_messages_name_objects_and_fix(tmp_path: Path) -> None:
         """) + "---\n" + deployment("web", namespace="shop")}
     [finding] = check_files(tmp_path / "b", files, ("PF601",)).findings
     assert finding.message == (
-        "Service 'web' in namespace 'shop' selects pods with app=wbe, but no workload in its "
-        "namespace has these labels; make the selector match the pod template labels")
+        "Service 'web' in namespace 'shop' selects pods with app=wbe, but no workload among the "
+        "inputs in its namespace has these labels: without endpoints its clients get connection "
+        "refused; make the selector match the pod template labels (if the pods come from "
+        "elsewhere — a chart, another repository — check them together or ignore PF601 here)")
 
 
 # -- PF610 scrape-annotation-not-on-pods --------------------------------------------------

@@ -8,6 +8,10 @@ most the readiness one. The same endpoint with a more patient liveness (e.g. a h
 `failureThreshold`, as the Kubernetes docs suggest) is not reported. gRPC probes are compared
 too.
 
+Needs: a container known to run Python (a Python server or command, an image linked to a
+Dockerfile on a Python base, or a Python image), whose probe queues behind the same busy
+workers as traffic; other and unknown runtimes are skipped.
+
 ## Why is this bad?
 Readiness answers "send me traffic?", liveness "kill and restart me?". When both fail at the
 same moment — an overloaded Python worker that answers slowly, a database hiccup checked by
@@ -69,6 +73,7 @@ from collections.abc import Iterator
 
 from podfit.check.model import Model
 from podfit.check.model.probes import describe_handler, probe, probe_timing, resolved_handler
+from podfit.check.model.processes import runs_python
 from podfit.check.model.workloads import doc_path, serving_workloads
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
@@ -87,6 +92,8 @@ def check(model: Model) -> Iterator[Hit]:
             continue
         handler = resolved_handler(container, liveness)
         if handler is None or handler != resolved_handler(container, readiness):
+            continue
+        if runs_python(model, workload) is not True:
             continue
         live, ready = probe_timing(liveness), probe_timing(readiness)
         live_window = live["failureThreshold"] * live["periodSeconds"]

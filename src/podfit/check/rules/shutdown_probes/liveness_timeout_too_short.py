@@ -1,7 +1,11 @@
 """## What it does
 Reports a liveness probe with the default 1-second timeout (`timeoutSeconds` missing or 1) in a
-long-running workload. Containers known not to run Python (sidecar images such as proxies and
-databases, or commands that are not a Python server) are skipped.
+long-running workload.
+
+Needs: a container known to run Python (a Python server or command, an image linked to a
+Dockerfile on a Python base, or a Python image); Go, Node, Java, .NET or nginx containers and
+containers of unknown runtime are skipped — their probe is not answered by busy Python
+workers.
 
 ## Why is this bad?
 A Python server answers the probe with the same workers that serve traffic. Under load the
@@ -81,7 +85,7 @@ def check(model: Model) -> Iterator[Hit]:
         written = liveness.get("timeoutSeconds")
         if written is not None and (not isinstance(written, int) or written > 1):
             continue
-        if runs_python(model, workload) is False:
+        if runs_python(model, workload) is not True:
             continue
         safety = FixSafety.SAFE if written is None else FixSafety.UNSAFE
         fix = Fix(f"set the liveness timeoutSeconds to {TIMEOUT}", safety, yaml_edits=(

@@ -4,8 +4,11 @@ than a Python app may need to boot. The budget is `initialDelaySeconds + failure
 periodSeconds` (the formula of the Kubernetes docs); the threshold is **30 s**, or **60 s**
 when the app is known to start slowly: Django (`runserver`, a `*.wsgi`/`*.asgi` app,
 `DJANGO_SETTINGS_MODULE`) or heavy libraries in the project's requirements (PyTorch,
-TensorFlow, transformers, spaCy…). A `startupProbe` suppresses the report. Containers known not
-to run Python are skipped; Jobs and CronJobs too.
+TensorFlow, transformers, spaCy…). A `startupProbe` suppresses the report. Jobs and CronJobs
+are skipped.
+
+Needs: a container known to run Python (a Python server or command, an image linked to a
+Dockerfile on a Python base, or a Python image); other and unknown runtimes are skipped.
 
 ## Why is this bad?
 Liveness starts probing as soon as `initialDelaySeconds` has passed. A Python app importing a
@@ -93,7 +96,7 @@ def check(model: Model) -> Iterator[Hit]:
         timing = probe_timing(liveness)
         budget = timing["initialDelaySeconds"] + timing["failureThreshold"] * timing[
             "periodSeconds"]
-        if budget >= SLOW_THRESHOLD or runs_python(model, workload) is False:
+        if budget >= SLOW_THRESHOLD or runs_python(model, workload) is not True:
             continue
         slow = heavy_start(model, workload)
         threshold = SLOW_THRESHOLD if slow else THRESHOLD
