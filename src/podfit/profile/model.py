@@ -137,25 +137,27 @@ def _same(run: RunResult, entry: Entry) -> bool:
 
 def choose_raced(runs: list[RunResult], race: RaceResult,
                  settings: ModelSettings) -> tuple[RunResult, Entry, str] | None:
-    """The smallest raced configuration whose interval reaches within 5 % of the leader
-    (``NEAR_BEST`` decided on intervals, not on one number); an earlier choice stays while it
+    """The smallest raced configuration that cannot be shown to be more than 5 % below the
+    leader (``NEAR_BEST`` decided on intervals, not on one number); an earlier choice stays while it
     does, so re-profiling gives the same answer unless the difference is real."""
     pool = [(r, e) for e in race.entries if e.status == "ok" and e.dropped_after is None
             for r in runs if r.status == "ok" and _same(r, e)]
     if not pool:
         return None
     leader = max(pool, key=lambda p: p[1].interval.value)[1]
-    near = [p for p in pool if p[1].interval.high >= NEAR_BEST * leader.interval.value]
+    # Within 5 % unless shown otherwise: the candidate's upper bound reaches 95 % of the
+    # leader's lower bound, so noise makes ties (and the smallest wins) rather than flips.
+    near = [p for p in pool if p[1].interval.high >= NEAR_BEST * leader.interval.low]
     kept = [p for p in near if settings.previous == (p[1].workers, p[1].threads)]
     run, entry = kept[0] if kept else min(
         near, key=lambda p: (p[1].workers * p[1].threads, p[1].workers, p[1].cpu_limit or 0))
     iv, top = entry.interval, leader.interval
-    why = (f"{iv.value:.0f} rps (95 % interval {iv.low:.0f}–{iv.high:.0f}, {iv.repeats} "
+    why = (f"{iv.value:.0f} rps (interval {iv.low:.0f}–{iv.high:.0f}, {iv.repeats} "
            f"interleaved rounds); ") if iv.repeats else ""
     if entry is leader:
         why += f"the leader of {len(race.entries)} raced configuration(s)"
     else:
-        why += (f"its interval reaches within {100 - NEAR_BEST * 100:.0f} % of the leader "
+        why += (f"not shown to be more than {100 - NEAR_BEST * 100:.0f} % below the leader "
                 f"{leader.label} ({top.value:.0f}, {top.low:.0f}–{top.high:.0f}): a tie, so "
                 "the smallest wins")
     dropped = [e for e in race.entries if e.dropped_after is not None]

@@ -206,14 +206,14 @@ def _entry(live: _Live, several: bool, settings: RaceSettings) -> Entry:
 
 
 def _winner(lives: list[_Live], entries: tuple[Entry, ...]) -> _Live | None:
-    """The soak runs on the configuration the model will most likely choose: the smallest
-    survivor whose interval reaches within 5 % of the leader."""
+    """The soak runs on the configuration the model will choose: the smallest survivor whose
+    upper bound reaches 95 % of the leader's lower bound (as ``model.choose_raced``)."""
     ok = [(lv, e) for lv, e in zip(lives, entries, strict=True)
           if e.status == "ok" and e.dropped_after is None]
     if not ok:
         return None
-    top = max(e.interval.value for _, e in ok)
-    near = [(lv, e) for lv, e in ok if e.interval.high >= 0.95 * top]
+    leader = max((e for _, e in ok), key=lambda e: e.interval.value)
+    near = [(lv, e) for lv, e in ok if e.interval.high >= 0.95 * leader.interval.low]
     return min(near, key=lambda p: (p[1].workers * p[1].threads, p[1].workers))[0]
 
 
