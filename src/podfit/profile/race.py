@@ -172,7 +172,7 @@ def race(backend: Backend, configs: list[Config], *, run_settings: RunSettings,
                         live.dropped_after = rounds
                         live.app.close()
             remaining = [lv for lv in lives if lv.dropped_after is None and not lv.failed]
-            enough = rounds >= settings.min_repeats or (len(lives) == 1 and rounds >= 2)
+            enough = rounds >= settings.min_repeats  # an interval needs a few rounds
             if (len(remaining) <= 1 and enough) or not remaining or time.monotonic() + len(
                     remaining) * (settings.round_s + 0.5) > deadline:
                 if len(remaining) > 1 and rounds < settings.repeats:
