@@ -84,6 +84,8 @@ def test_a_crashing_app_is_an_error_with_its_output_not_a_traceback() -> None:
     ((), "no command to profile"),
     (("--slo-p99", "fast", "--", "gunicorn", "app:app"), "--slo-p99: not a duration"),
     (("--cpu", "lots", "--", "gunicorn", "app:app"), "--cpu"),
+    (("--previous", "/nonexistent/profile.json", "--", "gunicorn", "app:app"), "cannot read"),
+    (("--repeats", "0", "--", "gunicorn", "app:app"), "--repeats"),
 ])
 def test_usage_errors(args: tuple[str, ...], message: str) -> None:
     done = _podfit(*args)
