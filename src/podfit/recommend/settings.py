@@ -35,6 +35,8 @@ class RecommendSettings:
         "no spike between samples is lost."))
     chunk: str = field(default="1d", metadata=_doc(
         "Each range query covers at most this span, so one answer stays small for Prometheus."))
+    concurrency: int = field(default=4, metadata=_doc(
+        "Range-query chunks in flight at once (1 = strictly one query at a time)."))
     cpu_percentile: float = field(default=90.0, metadata=_doc(
         "Percentile of throttling-corrected CPU usage (pooled over pods) for the CPU request."))
     memory_request_percentile: float = field(default=95.0, metadata=_doc(

@@ -10,6 +10,7 @@ import json
 import math
 import os
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -61,6 +62,7 @@ class Prometheus:
         self.token = token if token is not None else os.environ.get(TOKEN_ENV) or None
         self.timeout = timeout
         self.stats = QueryStats()
+        self._lock = threading.Lock()  # range chunks are fetched from a few threads
         self._context: ssl.SSLContext | None = None
         if parsed.scheme == "https":
             self._context = ssl.create_default_context(cafile=ca_file or None)
@@ -104,9 +106,11 @@ class Prometheus:
             raise PrometheusError(f"cannot reach Prometheus at {self.url}: {exc}",
                                   "check --prometheus") from None
         finally:
-            self.stats.seconds += time.monotonic() - started
-        self.stats.queries += 1
-        self.stats.bytes += len(body)
+            with self._lock:
+                self.stats.seconds += time.monotonic() - started
+        with self._lock:
+            self.stats.queries += 1
+            self.stats.bytes += len(body)
         return self._decode(body)
 
     def _raise_http(self, code: int, body: bytes) -> None:
@@ -141,9 +145,10 @@ class Prometheus:
             error = payload.get("error") if isinstance(payload, dict) else payload
             raise PrometheusError(f"Prometheus query failed: {error}",
                                   "check the Prometheus version (2.x+ needed)")
-        for warning in payload.get("warnings") or []:
-            if warning not in self.stats.warnings:
-                self.stats.warnings.append(str(warning))
+        with self._lock:
+            for warning in payload.get("warnings") or []:
+                if warning not in self.stats.warnings:
+                    self.stats.warnings.append(str(warning))
         return payload.get("data")
 
     def query(self, expr: str, at: float) -> list[Series]:
