@@ -95,3 +95,8 @@ def test_python_probe_rules_only_on_python_containers() -> None:
         ("polyglot/services.yaml", 128, "PF512"),
     ]
     assert found("PF511,PF512,PF513", "voting") == []  # result is Node, worker is .NET
+
+
+def test_unbuffered_not_on_an_image_where_python_only_builds() -> None:
+    assert found("PF701", "buildtime_python") == []
+    assert found("PF701", "voting") == [("voting/vote/Dockerfile", 1, "PF701")]  # gunicorn

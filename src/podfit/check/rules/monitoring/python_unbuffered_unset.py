@@ -2,6 +2,10 @@
 Reports a Python image (or a Python container without a linked Dockerfile) that does not set
 `PYTHONUNBUFFERED=1`.
 
+Needs: an image whose final stage runs Python — a Python server or command, or a Python base
+image whose command is not another program (a Python builder stage feeding an nginx or Go
+final stage is not reported) — or a container running a Python server or command.
+
 ## Why is this bad?
 When stdout is not a terminal, Python buffers it in blocks of 8 KiB. In a container, logs then
 arrive late and out of order with stderr, and the last lines before a crash or an OOM kill are
@@ -27,9 +31,11 @@ container). Output is unchanged apart from arriving at once.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
+from podfit.check.model.processes import OTHER_PROGRAMS, PYTHON_PROGRAMS
 from podfit.check.model.servers import EffectiveServer
 from podfit.check.model.workloads import Workload, container_name, yaml_path
 from podfit.check.rule import Category, Hit, Rule
@@ -82,7 +88,8 @@ def check(model: Model) -> Iterator[Hit]:
                                        "append"),))
         yield Hit(workload.obj.path, workload.line_of("env", "image"),
                   f"container '{container_name(workload)}' runs {server.command.kind} "
-                  "without PYTHONUNBUFFERED=1", fix=fix)
+                  f"without PYTHONUNBUFFERED=1: {_WHY}; add it to the container's env",
+                  fix=fix)
     for doc in model.dockerfiles:
         stage = doc.final_stage
         if stage is None or covered.get(doc.path) is True:
@@ -91,6 +98,8 @@ def check(model: Model) -> Iterator[Hit]:
         is_python = "python" in doc.base_image(stage).lower()
         if not (is_python or (server and server.command.kind != "other")) or _flag_u(server):
             continue
+        if server is not None and server.command.kind == "other" and _runs_other(server):
+            continue  # Python only builds this image; what runs is another program
         if doc.stage_env(stage).get("PYTHONUNBUFFERED"):
             continue
         lines = doc.text.splitlines()
@@ -99,4 +108,15 @@ def check(model: Model) -> Iterator[Hit]:
                         "\nENV PYTHONUNBUFFERED=1") if at_end else TextEdit(
             stage.line + 1, 0, stage.line + 1, 0, "ENV PYTHONUNBUFFERED=1\n")
         fix = Fix("add ENV PYTHONUNBUFFERED=1 after FROM", FixSafety.SAFE, text_edits=(edit,))
-        yield Hit(doc.path, stage.line, "final stage does not set PYTHONUNBUFFERED=1", fix=fix)
+        yield Hit(doc.path, stage.line, f"final stage does not set PYTHONUNBUFFERED=1: {_WHY}; "
+                  "add ENV PYTHONUNBUFFERED=1", fix=fix)
+
+
+_WHY = ("Python block-buffers stdout without a terminal, so logs arrive late and the last "
+        "lines before a crash are lost")
+
+
+def _runs_other(server: EffectiveServer) -> bool:
+    """The image's command is a program known not to be Python (``nginx``, ``node``…)."""
+    head = posixpath.basename(server.command.argv[0]) if server.command.argv else ""
+    return head in OTHER_PROGRAMS and head not in PYTHON_PROGRAMS

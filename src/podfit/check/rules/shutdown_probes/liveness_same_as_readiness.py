@@ -31,7 +31,7 @@ spec:
     spec:
       containers:
         - name: app
-          image: registry.example/web:1.4.2
+          image: registry.example/python-web:1.4.2
           ports: [{name: grpc, containerPort: 8080}]
           readinessProbe:
             grpc: {port: 8080}
@@ -51,7 +51,7 @@ spec:
     spec:
       containers:
         - name: app
-          image: registry.example/web:1.4.2
+          image: registry.example/python-web:1.4.2
           ports: [{name: grpc, containerPort: 8080}]
           readinessProbe:
             grpc: {port: 8080}
