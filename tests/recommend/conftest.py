@@ -96,7 +96,7 @@ def start_prometheus(root: Path, om: OpenMetrics, *, web_config: str = "") -> Ru
         argv.append(f"--web.config.file={root / 'web.yml'}")
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300  # a busy CI machine
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as response:
