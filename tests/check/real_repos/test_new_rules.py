@@ -100,3 +100,9 @@ def test_python_probe_rules_only_on_python_containers() -> None:
 def test_unbuffered_not_on_an_image_where_python_only_builds() -> None:
     assert found("PF701", "buildtime_python") == []
     assert found("PF701", "voting") == [("voting/vote/Dockerfile", 1, "PF701")]  # gunicorn
+
+
+def test_floating_tags_and_the_projects_own_images() -> None:
+    # python:3-slim floats; myproject-base:1 is built by the Makefile, myproject:1 runs with
+    # imagePullPolicy: Never: both are the project's own images
+    assert found("PF101", "local_image") == [("local_image/base/Dockerfile", 1, "PF101")]
