@@ -15,12 +15,9 @@ FORMATS = ("table", "json", "yaml", "html")
 
 
 def _settings(history: str | None) -> RecommendSettings:
-    from podfit.core.config import build_settings, find_config, load_config
+    from podfit.core.config import load_project
 
-    source = find_config(Path.cwd())
-    table = (load_config(source).get("recommend") or {}) if source else {}
-    where = f"{source} [tool.podfit.recommend]" if source else "defaults"
-    settings = build_settings(RecommendSettings, table, where)
+    settings = load_project(Path.cwd()).settings(RecommendSettings, "recommend")
     if history:
         try:
             settings = dataclasses.replace(settings, history=history)
