@@ -106,3 +106,8 @@ def test_floating_tags_and_the_projects_own_images() -> None:
     # python:3-slim floats; myproject-base:1 is built by the Makefile, myproject:1 runs with
     # imagePullPolicy: Never: both are the project's own images
     assert found("PF101", "local_image") == [("local_image/base/Dockerfile", 1, "PF101")]
+
+
+def test_python_program_in_shell_form_entrypoint() -> None:
+    assert found("PF540", "loadgen") == [("loadgen/Dockerfile", 6, "PF540")]  # locust
+    assert found("PF540", "polyglot", "voting") == []  # exec form, or not Python

@@ -1,6 +1,9 @@
 """## What it does
 Reports a shell-form `CMD` or `ENTRYPOINT` (`CMD gunicorn app:app`) in a Dockerfile's final
-stage that starts a Python server or worker.
+stage that starts a Python server or worker, or any Python program: `python app.py`, a `.py`
+script, or a Python console script (`ENTRYPOINT locust -f locustfile.py`, `celery`, `rq`…).
+
+Needs: the command itself names Python (no base-image guess: `CMD ./run` is not reported).
 
 ## Why is this bad?
 Shell form runs `/bin/sh -c "gunicorn app:app"`. On Debian-based images (`python:*-slim`)
@@ -36,6 +39,7 @@ from collections.abc import Iterator
 
 from podfit.check.model import Model
 from podfit.check.model.documents import DockerfileDoc, Instruction
+from podfit.check.model.processes import PYTHON_PROGRAMS
 from podfit.check.model.servers import PYTHON_KINDS, display
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
@@ -66,6 +70,14 @@ def _fix(doc: DockerfileDoc, ins: Instruction) -> Fix | None:
     return None
 
 
+def _program(argv: tuple[str, ...] | list[str]) -> str | None:
+    """The Python program a command runs (a console script or a ``.py`` script), if any."""
+    head = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if head in PYTHON_PROGRAMS or head.endswith(".py"):
+        return head
+    return None
+
+
 def check(model: Model) -> Iterator[Hit]:
     for doc in model.dockerfiles:
         stage = doc.final_stage
@@ -79,12 +91,15 @@ def check(model: Model) -> Iterator[Hit]:
             if ins is None or ins.json or not ins.args:
                 continue
             server = parse_server_command(["/bin/sh", "-c", ins.text])
-            if server is None or server.kind not in PYTHON_KINDS or server.exec_in_shell:
+            if server is None or server.exec_in_shell:
+                continue
+            what = display(server.kind) if server.kind in PYTHON_KINDS else _program(server.argv)
+            if what is None:
                 continue
             if bash and not _SIMPLE_TAIL.search(ins.text):
                 continue  # bash replaces itself with a lone simple command
             yield Hit(doc.path, ins.line,
-                      f"shell-form {cmd} runs {display(server.kind)} under `/bin/sh -c`: the shell "
+                      f"shell-form {cmd} runs {what} under `/bin/sh -c`: the shell "
                       "is PID 1 and drops SIGTERM, so the server is SIGKILLed after the grace "
                       f"period with requests in flight; use the exec form {cmd} [\"…\"] (or "
                       "`exec` before the server)",
