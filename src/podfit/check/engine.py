@@ -24,9 +24,11 @@ from podfit.check.documents.python_config import (
     parse_requirements,
     parse_shell_script,
 )
+from podfit.check.documents.python_module import parse_python_module
 from podfit.check.inputs import (
     SKIPPED,
     charts_below,
+    entry_modules,
     kind_of,
     rendered_stream,
     template_notice,
@@ -164,6 +166,9 @@ def collect(paths: Iterable[str], settings: CheckSettings, *, stdin: bytes | Non
             folder = Path(source.path).parent
             with contextlib.suppress(OSError):
                 contexts[folder.as_posix()] = frozenset(p.name for p in folder.iterdir())
+    # the modules images run, read for dev servers (statically: never imported)
+    items = [(s.path, s.kind, s.text) for s in sources if s.path not in stdin_names]
+    sources += [Source(path, "python-module", text) for path, text in entry_modules(items, seen)]
     return sources, errors, contexts
 
 
@@ -180,6 +185,7 @@ _PARSERS = {
     "pyproject": parse_pyproject,
     "procfile": parse_procfile,
     "dockerignore": parse_dockerignore,
+    "python-module": parse_python_module,
 }
 
 
@@ -229,7 +235,8 @@ def build_project(sources: list[Source], settings: CheckSettings,
         gunicorn_configs=parsed_by_kind["gunicorn"], scripts=parsed_by_kind["shell"],
         requirements=parsed_by_kind["requirements"], pyprojects=parsed_by_kind["pyproject"],
         procfiles=parsed_by_kind["procfile"], dockerignores=dockerignores,
-        context_entries=contexts, evidence=Evidence.of(builds, renames, pulled))
+        context_entries=contexts, evidence=Evidence.of(builds, renames, pulled),
+        modules=parsed_by_kind["python-module"])
     return model, errors
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -344,3 +345,36 @@ def template_notice(path: str, text: str) -> Skipped | None:
     else:
         hint = "render it first and pipe the result: helm template … | podfit check -"
     return Skipped(path, "template not checked: it is not YAML until rendered", hint)
+
+
+#: Most entry modules read per run, and the largest one (they are scanned with ``ast``).
+MAX_MODULES = 100
+MAX_MODULE_SIZE = 1 << 20
+
+
+def entry_modules(inputs: list[tuple[str, str, str]], seen: set[str]) -> list[tuple[str, str]]:
+    """The Python files images run (``python app.py``, ``python -m svc`` in a Dockerfile,
+    manifest or script), read from each Dockerfile's folder: ``(display path, text)``.
+    ``inputs`` are ``(path, kind, text)``; files already read are skipped."""
+    from podfit.check.documents.python_module import scripts_named
+
+    folders = {posixpath.dirname(p) for p, kind, _ in inputs if kind == "dockerfile"}
+    names: set[str] = set()
+    for _, kind, text in inputs:
+        if kind in {"dockerfile", "yaml", "shell", "procfile"} and "python" in text:
+            names |= scripts_named(text)
+    found: list[tuple[str, str]] = []
+    for folder in sorted(folders):
+        for name in sorted(names):
+            display = posixpath.normpath(posixpath.join(folder, name))
+            path = Path(display)
+            if display in seen or name.startswith("/") or len(found) >= MAX_MODULES:
+                continue
+            try:
+                if not path.is_file() or path.stat().st_size > MAX_MODULE_SIZE:
+                    continue
+                found.append((display, path.read_text(encoding="utf-8", errors="replace")))
+            except OSError:
+                continue
+            seen.add(display)
+    return found

@@ -111,3 +111,11 @@ def test_floating_tags_and_the_projects_own_images() -> None:
 def test_python_program_in_shell_form_entrypoint() -> None:
     assert found("PF540", "loadgen") == [("loadgen/Dockerfile", 6, "PF540")]  # locust
     assert found("PF540", "polyglot", "voting") == []  # exec form, or not Python
+
+
+def test_dev_server_in_the_module_the_image_runs() -> None:
+    # svc.py serves with app.run(debug=True); api's __main__ runs uvicorn with workers: fine
+    assert found("PF548", "flask_dev") == [
+        ("flask_dev/k8s.yaml", 15, "PF548"),  # the container's own command
+        ("flask_dev/svc/Dockerfile", 6, "PF548"),
+    ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from podfit.check.documents.dockerfile import DockerfileDoc, Instruction, Stage
@@ -17,6 +17,7 @@ from podfit.check.documents.python_config import (
     Requirements,
     ShellScript,
 )
+from podfit.check.documents.python_module import PythonModule
 from podfit.check.model.image_links import NO_EVIDENCE, Evidence, ImageLink, link_image
 from podfit.check.model.scope import Scope
 from podfit.check.model.workloads import THIRD_PARTY
@@ -98,6 +99,26 @@ class Files:
     requirements: Shelf[Requirements]
     pyprojects: Shelf[PyProject]
     evidence: Evidence = NO_EVIDENCE  # compose, skaffold, build lines, kustomize renames
+    modules: Mapping[str, PythonModule] = field(default_factory=dict)  # entry modules by path
+
+    def module_run_by(self, argv: Sequence[str], doc: DockerfileDoc) -> PythonModule | None:
+        """The module ``python X.py`` / ``python -m X`` runs, read from the folder of the
+        Dockerfile that builds the image (its build context)."""
+        args = [a for a in argv[1:] if a != "-u"]
+        if not args:
+            return None
+        if args[0] == "-m" and len(args) > 1:
+            names = [args[1].replace(".", "/") + ".py", args[1].replace(".", "/") + "/__main__.py"]
+        elif args[0].endswith(".py"):
+            names = [args[0].removeprefix("./")]
+        else:
+            return None
+        folder = posixpath.dirname(doc.path)
+        for name in names:
+            found = self.modules.get(posixpath.normpath(posixpath.join(folder, name)))
+            if found is not None:
+                return found
+        return None
 
     def link_for_image(self, image: str, near: str) -> ImageLink | None:
         """How ``image`` (named by the file at ``near``) is linked to a Dockerfile: build

@@ -18,6 +18,7 @@ from podfit.check.documents.python_config import (
     Requirements,
     ShellScript,
 )
+from podfit.check.documents.python_module import PythonModule
 from podfit.check.model.image_links import NO_EVIDENCE, Evidence
 from podfit.check.model.images import Command, Files, Shelf, commands
 from podfit.check.model.links import Links
@@ -107,7 +108,8 @@ def build_model(settings: CheckSettings, *, objects: Sequence[KubeObject],
                 pyprojects: Sequence[PyProject] = (), procfiles: Sequence[Procfile] = (),
                 dockerignores: Mapping[str, DockerIgnore] | None = None,
                 context_entries: Mapping[str, frozenset[str]] | None = None,
-                evidence: Evidence | None = None) -> Model:
+                evidence: Evidence | None = None,
+                modules: Sequence[PythonModule] = ()) -> Model:
     """Link the parsed documents of one run into a :class:`Model`."""
     objects = tuple(objects)
     paths = [d.path for docs in (dockerfiles, gunicorn_configs, scripts, requirements,
@@ -117,7 +119,7 @@ def build_model(settings: CheckSettings, *, objects: Sequence[KubeObject],
     files = Files(scope, dict(settings.images), Shelf.of(dockerfiles, scope),
                   Shelf.of(scripts, scope), Shelf.of(gunicorn_configs, scope),
                   Shelf.of(requirements, scope), Shelf.of(pyprojects, scope),
-                  evidence or NO_EVIDENCE)
+                  evidence or NO_EVIDENCE, {m.path: m for m in modules})
     by_kind: dict[str, list[KubeObject]] = {}
     for obj in objects:
         by_kind.setdefault(obj.kind, []).append(obj)
