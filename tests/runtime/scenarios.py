@@ -42,6 +42,8 @@ def command(server: str, port: int, podfit: bool) -> list[str]:
     extra = ["-w", "2"]
     if server == "gunicorn-gthread":
         extra += ["-k", "gthread", "--threads", "4"]
+    else:  # explicit: podfit's config alone would run gthread (its default for unmeasured apps)
+        extra += ["-k", "sync"]
     return gunicorn_cmd(port, *extra, "wsgi_app:app", podfit=podfit)
 
 
