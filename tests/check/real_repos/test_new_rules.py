@@ -119,3 +119,11 @@ def test_dev_server_in_the_module_the_image_runs() -> None:
         ("flask_dev/k8s.yaml", 15, "PF548"),  # the container's own command
         ("flask_dev/svc/Dockerfile", 6, "PF548"),
     ]
+
+
+def test_base_images_that_size_workers_from_the_node() -> None:
+    assert found("PF308", "tiangolo") == [
+        ("tiangolo/api/Dockerfile", 2, "PF308"),  # gunicorn from cores, no WEB_CONCURRENCY
+        ("tiangolo/k8s.yaml", 31, "PF308"),  # 16 uWSGI processes under 500m
+        # not: web/ (ENV UWSGI_PROCESSES=2), the 'capped' container (MAX_WORKERS in its env)
+    ]
