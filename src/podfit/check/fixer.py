@@ -111,8 +111,11 @@ def write_fixes(outcomes: Iterable[FixOutcome], root: Path | None = None) -> Non
 
 def _fix_file(path: str, text: str,
               findings: Sequence[Finding]) -> tuple[FixOutcome, list[Dropped]]:
-    current, applied, count = text, list[Fix](), 0
-    dropped: list[Dropped] = []
+    current, dropped = text, list[Dropped]()
+    applied: list[Fix] = []  # in the order applied; a finding with an equal fix shares it
+    done_text: list[Fix] = []
+    done_yaml: list[Fix] = []
+    resolved: set[int] = set()  # ids of the findings whose fix is in the file now
 
     def reach(finding: Finding) -> int:
         assert finding.fix is not None
@@ -126,8 +129,8 @@ def _fix_file(path: str, text: str,
     for finding in textual:
         fix = finding.fix
         assert fix is not None
-        if fix in applied:
-            count += 1
+        if fix in done_text:
+            resolved.add(id(finding))
             continue
         start = min(span(text, e)[0] for e in fix.text_edits)
         if reach(finding) > limit:
@@ -138,24 +141,28 @@ def _fix_file(path: str, text: str,
             else None
         if problem:
             dropped.append(Dropped(finding, problem))
-            continue
-        if new != current:
-            current, limit, count = new, start, count + 1
-            applied.append(fix)
+        elif new != current:
+            current, limit = new, start
+            done_text.append(fix)
+            resolved.add(id(finding))
     for finding in findings:
         fix = finding.fix
         if fix is None or not fix.yaml_edits:
             continue
-        if fix in applied:
-            count += 1
+        if fix in done_yaml:
+            resolved.add(id(finding))
             continue
         new, problem = _yaml_fix(current, fix.yaml_edits)
         if problem:
             dropped.append(Dropped(finding, problem))
         elif new != current:
-            current, count = new, count + 1
+            current = new
+            done_yaml.append(fix)
+            resolved.add(id(finding))
+    for fix in (*done_text, *done_yaml):
+        if fix not in applied:
             applied.append(fix)
-    return FixOutcome(path, text, current, count, tuple(applied)), dropped
+    return FixOutcome(path, text, current, len(resolved), tuple(applied)), dropped
 
 
 def _yaml_fix(text: str, edits: Sequence[YamlEdit]) -> tuple[str, str | None]:
