@@ -25,9 +25,16 @@ sys.path.insert(0, str(ROOT))
 
 from tests.recommend.synth import MI, PodTrace, Spec, simulate  # noqa: E402
 
-from podfit.recommend.model import History, Hpa, Resources, WorkloadKey, percentile  # noqa: E402
+from podfit.recommend.model import (  # noqa: E402
+    History,
+    Hpa,
+    Resources,
+    WorkloadKey,
+    newest_rollout,
+    percentile,
+)
 from podfit.recommend.model import recommend as podfit_recommend  # noqa: E402
-from podfit.recommend.settings import RecommendSettings  # noqa: E402
+from podfit.recommend.settings import RecommendSettings, parse_span  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 DAY = 86400.0
@@ -162,6 +169,11 @@ def podfit(train: list[PodTrace], spec: Spec, settings: RecommendSettings
     startup = 0.0
     busy_cpu = busy = 0.0
     k = int(PROM_STEP // STEP)
+    everyone = train
+    rollout = newest_rollout({p.name: p.steps[0] for p in train}, max(p.steps[-1] for p in train),
+                             parse_span(settings.min_history))
+    if rollout is not None:
+        train = [p for p in train if p.name in rollout[0]]
     for pod in train:
         for i in range(0, len(pod.steps) - k + 1, k):
             window = slice(i, i + k)
@@ -171,11 +183,11 @@ def podfit(train: list[PodTrace], spec: Spec, settings: RecommendSettings
             mem.append((ts, max(pod.mem[window])))
             busy_cpu += sum(pod.cpu_used[window])
             busy += sum(pod.busy[window])
-        if pod.start > train[0].start:
+        if pod.start > everyone[0].start:
             startup = max([startup] + [m for t, m in zip(pod.steps, pod.mem, strict=True)
                                        if t - pod.start <= 600])
-    ooms = sum(sum(p.oom_events) for p in train)
-    worker_ooms = sum(p.worker_ooms for p in train)
+    ooms = sum(sum(p.oom_events) for p in everyone)
+    worker_ooms = sum(p.worker_ooms for p in everyone)
     rt = spec.runtime_metrics
     history = History(
         WorkloadKey("bench", "Deployment", spec.name, "app"), PROM_STEP,

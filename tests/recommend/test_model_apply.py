@@ -130,3 +130,16 @@ def test_flow_style_and_missing_manifests_are_reported(tmp_path: Path) -> None:
     assert "not in block style" in plan.unmatched[0]
     other = plan_edits([_rec(cpu_request=0.25)], [str(tmp_path / "nothing-here")])
     assert "no manifest defines it" in other.unmatched[0]
+
+
+def test_only_the_newest_replicaset_counts_after_a_rollout() -> None:
+    from podfit.recommend.model import newest_rollout
+
+    first = {"web-5d9c7b6f4a-00000": 0.0, "web-5d9c7b6f4a-00001": 0.0,
+             "web-7c9d8f6b54-00000": 40 * HOUR}
+    picked = newest_rollout(first, 72 * HOUR, 24 * HOUR)
+    assert picked is not None
+    assert picked[0] == {"web-7c9d8f6b54-00000"}
+    assert "rollout of web-7c9d8f6b54 32 h ago" in picked[1]
+    assert newest_rollout(first, 50 * HOUR, 24 * HOUR) is None  # too new: keep everyone
+    assert newest_rollout({"web-0": 0.0, "web-1": 0.0}, 72 * HOUR, HOUR) is None  # not RSs

@@ -37,10 +37,11 @@ def test_exit_reasons_from_real_statuses() -> None:
 def test_worker_gauges_add_up_across_processes() -> None:
     pytest.importorskip("prometheus_client")
     script = textwrap.dedent("""
-        import os, tempfile, time
+        import os, tempfile
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp()
         from podfit.runtime import metrics
         read_end, write_end = os.pipe()
+        go_read, go_write = os.pipe()  # children stay busy until the scrape is taken
         pids = []
         for size in (10, 40):
             pid = os.fork()
@@ -51,12 +52,13 @@ def test_worker_gauges_add_up_across_processes() -> None:
                 with metrics.busy_slot():
                     metrics.sample_worker_memory()
                     os.write(write_end, b".")
-                    time.sleep(3)
+                    os.read(go_read, 1)
                 os._exit(0)
             pids.append(pid)
         os.read(read_end, 1); os.read(read_end, 1)
         metrics.worker_exited("oom")
         print(metrics.render()[0].decode())
+        os.write(go_write, b"..")
         for pid in pids:
             os.waitpid(pid, 0)
     """)

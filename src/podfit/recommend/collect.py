@@ -216,7 +216,8 @@ class Collector:
             tables = Tables(index, mindex, tindex, ooms, kills, requests, limits, stats, busy)
             history, current = pool(key, sorted(pods), tables,
                                     hpas.get(f"{key.kind}/{key.name}"), start=self.start,
-                                    step=self.step)
+                                    step=self.step,
+                                    min_history=parse_span(self.settings.min_history))
             data.histories.append(history)
             data.current[key] = current
 

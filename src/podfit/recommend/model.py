@@ -10,6 +10,7 @@ gives ``None`` ("?") and says why.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from podfit.recommend.settings import RecommendSettings, parse_span
@@ -64,6 +65,7 @@ class History:
     worker_restarts: dict[str, int] = field(default_factory=dict)
     cpu_per_busy_slot: float | None = None
     hpa: Hpa | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def span(self) -> float:
@@ -110,6 +112,31 @@ class Recommendation:
             if now is None or abs(figure.value - now) >= 0.1 * now:
                 out[name] = figure.value
         return out
+
+
+_DEPLOYMENT_POD = re.compile(r"^(?P<rs>.+-[0-9a-f]{5,10})-[0-9a-z]{5}$")
+
+
+def newest_rollout(first_seen: dict[str, float], end: float,
+                   min_history: float) -> tuple[set[str], str] | None:
+    """The pods of the newest ReplicaSet (its name is the pod's minus the last part), when
+    an older one exists and the newest has ``min_history`` of its own: a rollout is new code,
+    so older samples would describe another program. ``None`` keeps every pod."""
+    generations: dict[str, list[str]] = {}
+    for pod in first_seen:
+        match = _DEPLOYMENT_POD.match(pod)
+        if match is None:
+            return None
+        generations.setdefault(match["rs"], []).append(pod)
+    if len(generations) < 2:
+        return None
+    born = {rs: min(first_seen[p] for p in pods) for rs, pods in generations.items()}
+    newest = max(born, key=lambda rs: born[rs])
+    if end - born[newest] < min_history:
+        return None
+    note = (f"rollout of {newest} {(end - born[newest]) / 3600:.0f} h ago: usage of "
+            f"{len(generations) - 1} older ReplicaSet(s) ignored")
+    return set(generations[newest]), note
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -257,4 +284,4 @@ def recommend(history: History, current: Resources,
         notes.append(f"HPA {history.hpa.name} scales on memory: a Python worker's memory "
                      "does not fall with load, so that HPA rarely scales in")
     return Recommendation(history.key, current, cpu_req, cpu_lim, mem_req, mem_lim, workers,
-                          hours, samples, len(history.pods), tuple(notes))
+                          hours, samples, len(history.pods), (*history.notes, *notes))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from podfit.recommend.model import History, Hpa, Resources, WorkloadKey
+from podfit.recommend.model import History, Hpa, Resources, WorkloadKey, newest_rollout
 from podfit.recommend.sources import Series
 
 STARTUP = 600.0  # seconds after a pod's first sample that count as its start-up
@@ -29,12 +29,20 @@ class Tables:
 
 
 def pool(key: WorkloadKey, pods: list[str], t: Tables, hpa: Hpa | None, *, start: float,
-         step: float) -> tuple[History, Resources]:
+         step: float, min_history: float = 0.0) -> tuple[History, Resources]:
     """Pool the stepped samples of ``pods`` into one history; current settings of the
-    newest pod."""
+    newest pod. After a rollout with enough history, only the new ReplicaSet's usage counts
+    (OOMs of every pod still do)."""
     cpu, mem, thr, busy, stats = t.cpu, t.mem, t.thr, t.busy, t.stats
     requests, limits, ooms, kills = t.requests, t.limits, t.ooms, t.kills
     c = key.container
+    all_pods = pods
+    notes: tuple[str, ...] = ()
+    first_seen = {p: s.points[0][0] for p in pods if (s := mem.get((p, c)) or cpu.get((p, c)))}
+    end = max((s.points[-1][0] for p in pods if (s := mem.get((p, c)))), default=start)
+    rollout = newest_rollout(first_seen, end, min_history) if key.kind == "Deployment" else None
+    if rollout is not None:
+        pods, notes = sorted(rollout[0]), (rollout[1],)
     points: list[tuple[float, float]] = []
     throttled: list[float] = []
     memory: list[tuple[float, float]] = []
@@ -78,9 +86,10 @@ def pool(key: WorkloadKey, pods: list[str], t: Tables, hpa: Hpa | None, *, start
     history = History(
         key=key, step=step, pods=tuple(pods), cpu=tuple(points),
         throttled=tuple(throttled), memory=tuple(memory), startup_memory=startup or None,
-        oom_events=round(sum(ooms.get((p, c), 0.0) for p in pods)),
-        oom_kills=round(sum(kills.get((p, c), 0.0) for p in pods)),
+        oom_events=round(sum(ooms.get((p, c), 0.0) for p in all_pods)),
+        oom_kills=round(sum(kills.get((p, c), 0.0) for p in all_pods)),
         workers=int(workers) or None, per_worker=per_worker or None, slots=slots or None,
         worker_restarts=dict(restarts),
-        cpu_per_busy_slot=cpu_busy / slots_busy if slots_busy else None, hpa=hpa)
+        cpu_per_busy_slot=cpu_busy / slots_busy if slots_busy else None, hpa=hpa,
+        notes=notes)
     return history, current
