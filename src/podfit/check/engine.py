@@ -25,6 +25,7 @@ from podfit.check.documents.python_config import (
     parse_shell_script,
 )
 from podfit.check.documents.python_module import parse_python_module
+from podfit.check.documents.uwsgi import parse_uwsgi_ini
 from podfit.check.inputs import (
     SKIPPED,
     charts_below,
@@ -186,6 +187,7 @@ _PARSERS = {
     "procfile": parse_procfile,
     "dockerignore": parse_dockerignore,
     "python-module": parse_python_module,
+    "uwsgi-ini": parse_uwsgi_ini,
 }
 
 
@@ -236,7 +238,8 @@ def build_project(sources: list[Source], settings: CheckSettings,
         requirements=parsed_by_kind["requirements"], pyprojects=parsed_by_kind["pyproject"],
         procfiles=parsed_by_kind["procfile"], dockerignores=dockerignores,
         context_entries=contexts, evidence=Evidence.of(builds, renames, pulled),
-        modules=parsed_by_kind["python-module"])
+        modules=parsed_by_kind["python-module"],
+        uwsgi_configs=[c for c in parsed_by_kind["uwsgi-ini"] if c.section_line])
     return model, errors
 
 

@@ -34,6 +34,8 @@ def kind_of(name: str, parent: str = "") -> str | None:
         return "requirements"
     if lower.endswith(".py") and "gunicorn" in lower:
         return "gunicorn"
+    if lower.endswith(".ini"):
+        return "uwsgi-ini"  # read for its [uwsgi] section; other ini files have none
     if lower in {"makefile", "gnumakefile"} or lower.endswith(".mk"):
         return "makefile"  # read for `docker build -t IMAGE DIR` lines only
     if lower.endswith(".sh") or lower in {"entrypoint", "docker-entrypoint", "start", "run"}:

@@ -127,3 +127,12 @@ def test_base_images_that_size_workers_from_the_node() -> None:
         ("tiangolo/k8s.yaml", 31, "PF308"),  # 16 uWSGI processes under 500m
         # not: web/ (ENV UWSGI_PROCESSES=2), the 'capped' container (MAX_WORKERS in its env)
     ]
+
+
+def test_uwsgi_gets_the_cpu_and_shutdown_rules() -> None:
+    # uwsgi_app/uwsgi.ini: 16 processes under 500m (die-on-term and harakiri are set);
+    # uwsgi_cli: flags only, no --die-on-term
+    assert found("PF309,PF549", "uwsgi_app", "uwsgi_cli") == [
+        ("uwsgi_app/deploy/web.yaml", 15, "PF309"),
+        ("uwsgi_cli/Dockerfile", 3, "PF549"),
+    ]

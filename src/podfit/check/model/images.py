@@ -18,6 +18,7 @@ from podfit.check.documents.python_config import (
     ShellScript,
 )
 from podfit.check.documents.python_module import PythonModule
+from podfit.check.documents.uwsgi import UwsgiConfig, env_options, merged, parse_uwsgi_argv
 from podfit.check.model.image_links import NO_EVIDENCE, Evidence, ImageLink, link_image
 from podfit.check.model.scope import Scope
 from podfit.check.model.workloads import THIRD_PARTY
@@ -100,6 +101,25 @@ class Files:
     pyprojects: Shelf[PyProject]
     evidence: Evidence = NO_EVIDENCE  # compose, skaffold, build lines, kustomize renames
     modules: Mapping[str, PythonModule] = field(default_factory=dict)  # entry modules by path
+    uwsgi: Mapping[str, UwsgiConfig] = field(default_factory=dict)  # [uwsgi] ini files by path
+
+    def uwsgi_settings(self, argv: Sequence[str], env: Mapping[str, str],
+                       near: str) -> UwsgiConfig:
+        """uWSGI's effective options for ``uwsgi ARGS`` (``argv`` without ``uwsgi``): the
+        environment, then the ini file it names (``--ini``, a positional ``.ini``,
+        ``UWSGI_INI``; found next to ``near`` or by name), then the command line."""
+        line = parse_uwsgi_argv(list(argv))
+        from_env = env_options(env)
+        reference = line.get("ini") or from_env.get("ini")
+        ini = None
+        if reference:
+            folder = posixpath.dirname(near)
+            wanted = posixpath.normpath(posixpath.join(folder, reference.lstrip("/"))) \
+                if not reference.startswith("/") else reference
+            ini = self.uwsgi.get(wanted) or next(
+                (c for p, c in self.uwsgi.items()
+                 if posixpath.basename(p) == posixpath.basename(reference)), None)
+        return merged(from_env, *([ini] if ini else []), line)
 
     def module_run_by(self, argv: Sequence[str], doc: DockerfileDoc) -> PythonModule | None:
         """The module ``python X.py`` / ``python -m X`` runs, read from the folder of the

@@ -19,6 +19,7 @@ from podfit.check.documents.python_config import (
     ShellScript,
 )
 from podfit.check.documents.python_module import PythonModule
+from podfit.check.documents.uwsgi import UwsgiConfig
 from podfit.check.model.image_links import NO_EVIDENCE, Evidence
 from podfit.check.model.images import Command, Files, Shelf, commands
 from podfit.check.model.links import Links
@@ -109,7 +110,8 @@ def build_model(settings: CheckSettings, *, objects: Sequence[KubeObject],
                 dockerignores: Mapping[str, DockerIgnore] | None = None,
                 context_entries: Mapping[str, frozenset[str]] | None = None,
                 evidence: Evidence | None = None,
-                modules: Sequence[PythonModule] = ()) -> Model:
+                modules: Sequence[PythonModule] = (),
+                uwsgi_configs: Sequence[UwsgiConfig] = ()) -> Model:
     """Link the parsed documents of one run into a :class:`Model`."""
     objects = tuple(objects)
     paths = [d.path for docs in (dockerfiles, gunicorn_configs, scripts, requirements,
@@ -119,7 +121,8 @@ def build_model(settings: CheckSettings, *, objects: Sequence[KubeObject],
     files = Files(scope, dict(settings.images), Shelf.of(dockerfiles, scope),
                   Shelf.of(scripts, scope), Shelf.of(gunicorn_configs, scope),
                   Shelf.of(requirements, scope), Shelf.of(pyprojects, scope),
-                  evidence or NO_EVIDENCE, {m.path: m for m in modules})
+                  evidence or NO_EVIDENCE, {m.path: m for m in modules},
+                  {c.path: c for c in uwsgi_configs})
     by_kind: dict[str, list[KubeObject]] = {}
     for obj in objects:
         by_kind.setdefault(obj.kind, []).append(obj)
