@@ -3,11 +3,12 @@ it is dropped with a reason, and ``--diff`` shows exactly what ``--fix`` writes.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
-from podfit.check.fixer import FixOutcome, plan
+from podfit.check.fixer import FixOutcome, apply_yaml_edits, expect, plan
 from podfit.core.models import Finding, Fix, FixSafety, Severity, TextEdit, YamlEdit
 from tests.check.cli_support import podfit
 
@@ -111,3 +112,19 @@ def test_diff_is_what_fix_writes(tmp_path: Path) -> None:
     for name in PROJECT:
         assert (tmp_path / "diff" / name).read_bytes() == (tmp_path / "fix" / name).read_bytes()
     assert (tmp_path / "fix" / "Dockerfile").read_bytes().count(b"\r\n") == 4  # CRLF kept
+
+
+def test_json_stays_json() -> None:
+    # Kubernetes JSON is YAML too; a fix in it keeps quoted keys and one entry per line.
+    text = ('{\n  "kind": "Pod",\n  "spec": {\n    "containers": [\n      {\n'
+            '        "name": "a",\n        "env": [\n          {"name": "X", "value": "y"}\n'
+            '        ]\n      }\n    ]\n  }\n}\n')
+    env = YamlEdit(0, ("spec", "containers", 0), "env", {"name": "B", "value": "1"}, "append")
+    probe = YamlEdit(0, ("spec", "containers", 0), "livenessProbe", {"tcpSocket": {"port": 80}},
+                     "set")
+    new = apply_yaml_edits(text, [env, probe])
+    assert json.loads(new) == expect([json.loads(text)], [env, probe])[0]
+    assert new == text.replace(
+        '"value": "y"}\n        ]',
+        '"value": "y"},\n          {"name": "B", "value": "1"}\n        ],\n'
+        '        "livenessProbe": {"tcpSocket": {"port": 80}}')

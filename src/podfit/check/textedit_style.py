@@ -25,6 +25,7 @@ class Quote:
 
     char: str
     always: bool = False
+    keys: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,23 +40,27 @@ class FileStyle:
         crlf = text.count("\r\n")
         newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
         styles: list[str | None] = []
+        keys: list[str | None] = []
         for root in roots:
             for node in _nodes(root):
                 if isinstance(node, yaml.MappingNode):
                     styles += [v.style for _, v in node.value if _string(v)]
+                    keys += [k.style for k, _ in node.value if _string(k)]
                 elif isinstance(node, yaml.SequenceNode):
                     styles += [v.style for v in node.value if _string(v)]
         double, single = styles.count('"'), styles.count("'")
-        # A file that quotes most of its string values gets its new values quoted too.
+        # A file that quotes most of its string values (or keys, as JSON does) gets its new
+        # ones quoted too.
         return cls(newline, Quote("'" if single > double else '"',
-                                  double + single > len(styles) / 2))
+                                  double + single > len(styles) / 2,
+                                  len(keys) - keys.count(None) > len(keys) / 2))
 
     def quote_among(self, values: list[yaml.Node]) -> Quote:
         """The quoting of a new value next to ``values``: theirs when all of their strings
         share one quote, else the file's."""
         styles = {getattr(v, "style", None) for v in values if _string(v)}
         if len(styles) == 1 and (style := next(iter(styles))) in ("'", '"'):
-            return Quote(str(style), True)
+            return Quote(str(style), True, self.quote.keys)
         return self.quote
 
 
@@ -214,9 +219,9 @@ def flow(value: object, quote: Quote) -> str:
 
 
 def scalar_key(name: object, quote: Quote, flow: bool = False) -> str:
-    """A key, quoted only when it must be (even files that quote every value rarely quote
-    keys)."""
-    return scalar(name, Quote(quote.char), flow)
+    """A key, quoted only when it must be or the file quotes its keys (even files that quote
+    every value rarely quote keys)."""
+    return scalar(name, Quote(quote.char, quote.keys), flow)
 
 
 def entry_lines(name: str, value: object, column: int, style: BlockStyle,

@@ -118,6 +118,16 @@ class _Editor:
             return Splice(at, at, nl + nl.join(lines))
         return Splice(at, at, "".join(line + nl for line in lines))
 
+    def _flow_after(self, collection: yaml.Node, first: yaml.Node, last: yaml.Node,
+                    entry: str) -> Splice:
+        """``entry`` after the last one of a flow collection: on its line, or on a line of its
+        own at the same column when the collection has one entry per line (as JSON has)."""
+        end = last.end_mark.index
+        if first.start_mark.line > collection.start_mark.line:
+            return Splice(end, end, "," + self.file.newline + " " * first.start_mark.column
+                          + entry)
+        return Splice(end, end, ", " + entry)
+
     def insert_entry(self, mapping: yaml.MappingNode, key: str, value: object) -> list[Splice]:
         quote = self.file.quote_among([v for _, v in mapping.value])
         if mapping.flow_style:
@@ -125,8 +135,7 @@ class _Editor:
             if not mapping.value:
                 return [Splice(mapping.start_mark.index + 1, mapping.start_mark.index + 1,
                                entry)]
-            end = mapping.value[-1][1].end_mark.index
-            return [Splice(end, end, ", " + entry)]
+            return [self._flow_after(mapping, mapping.value[-1][0], mapping.value[-1][1], entry)]
         if not mapping.value:  # pragma: no cover - an empty block mapping does not exist
             raise CannotEdit("empty block mapping")
         column = mapping.value[0][0].start_mark.column
@@ -139,8 +148,7 @@ class _Editor:
             if not seq.value:
                 at = seq.start_mark.index + 1
                 return [Splice(at, at, flow(value, quote))]
-            end = seq.value[-1].end_mark.index
-            return [Splice(end, end, ", " + flow(value, quote))]
+            return [self._flow_after(seq, seq.value[-1], seq.value[-1], flow(value, quote))]
         if seq.value and _flow(seq.value[-1]):  # "- {name: A, value: b}" items stay so
             first = seq.value[0]
             gap = first.start_mark.column - seq.start_mark.column \
