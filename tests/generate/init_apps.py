@@ -36,7 +36,7 @@ APPS = (
     InitApp("init-uv-member", project="packages/api", request=("GET", "/orders/3", b'"order":3')),
     InitApp("init-pipenv", request=("GET", "/", b'"greeting":"hello"')),
     InitApp("init-poetry", request=("GET", "/quotes/1", b"Readability")),
-    InitApp("init-piptools-psycopg2", request=("GET", "/driver", b'"psycopg2":"2.8.6')),
+    InitApp("init-piptools-psycopg2", request=("GET", "/driver", b'"psycopg2":"2.9.4')),
     InitApp("init-grpc-health", request=("GRPC", "/mail.Mailer/Send", b"queued:hello")),
     InitApp("init-celery-web", request=("GET", "/", b"tasks.render_report"),
             env={"CELERY_BROKER_URL": "memory://"}),

@@ -54,7 +54,7 @@ def test_procfile_uwsgi_is_run_as_written_without_the_runtime(tmp_path: Path) ->
     plan = _plan(root)
     assert plan.server == "uwsgi"
     assert plan.web is not None
-    assert plan.web.command == ("uwsgi", "./etc/uwsgi.ini", "--die-on-term")
+    assert plan.web.command == ("uwsgi", "./etc/uwsgi.ini", "--die-on-term", "--harakiri", "30")
     assert plan.web.port == 8080
     assert plan.web.probes["readiness"].kind == "tcp"
     assert not plan.runtime

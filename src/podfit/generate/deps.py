@@ -194,6 +194,10 @@ def _native(pins: dict[str, str | None], python: str) -> tuple[NativeNeed, ...]:
                    + (f" (the first is {first})" if first else "")
                    + ": pip builds it from source, so the builder stage gets the compiler and "
                    "headers and the final stage the libraries it links")
+            if first and version:
+                why += (f"; warning: {label} predates the first release built for CPython "
+                        f"{python}, so it may compile yet fail at import: upgrade to "
+                        f">={first} or choose an older --python")
         elif runtime:
             why = entry.why
         elif wheel is None:

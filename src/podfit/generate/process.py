@@ -64,21 +64,28 @@ def _port_in(command: tuple[str, ...], root: Path) -> int | None:
     return None
 
 
-def _prepare(command: tuple[str, ...], server: str, port: int) -> tuple[tuple[str, ...], str]:
-    """``$PORT`` made concrete (exec-form CMDs expand no variables), and uwsgi told to exit on
-    SIGTERM (uwsgi 2.0 reloads on it by default: the pod would never stop)."""
+def _prepare(command: tuple[str, ...], server: str, port: int,
+             root: Path) -> tuple[tuple[str, ...], str]:
+    """``$PORT`` made concrete (exec-form CMDs expand no variables); uwsgi told to exit on
+    SIGTERM (uwsgi 2.0 reloads on it: the pod would never stop) and given a request timeout
+    (without ``harakiri`` a stuck request holds its process forever), unless its ini has them."""
     words = tuple(re.sub(r"\$\{?PORT\}?", str(port), w) for w in command)
-    note = ""
-    if server == "uwsgi" and "--die-on-term" not in words and not any(
-            w.endswith(".ini") and "die-on-term" in _read(w) for w in words):
-        words = (*words, "--die-on-term")
-        note = "; --die-on-term added (uwsgi 2.0 reloads on SIGTERM instead of exiting)"
-    return words, note
+    notes = []
+    if server == "uwsgi":
+        ini = "\n".join(_read(root / w) for w in words if w.endswith(".ini"))
+        if "--die-on-term" not in words and not re.search(r"^\s*die-on-term", ini, re.M):
+            words = (*words, "--die-on-term")
+            notes.append("--die-on-term added (uwsgi 2.0 reloads on SIGTERM instead of exiting)")
+        if "--harakiri" not in words and not re.search(r"^\s*harakiri", ini, re.M):
+            words = (*words, "--harakiri", "30")
+            notes.append("--harakiri 30 added (a stuck request would hold its process forever; "
+                         "gunicorn's timeout is 30 s too)")
+    return words, "".join(f"; {n}" for n in notes)
 
 
-def _read(path: str) -> str:
+def _read(path: Path) -> str:
     try:
-        return Path(path).read_text(errors="replace")
+        return path.read_text(errors="replace")
     except OSError:
         return ""
 
@@ -97,7 +104,7 @@ def _from_command(facts: AppFacts, command: tuple[str, ...], source: str,
     grpc = bool(script and script.grpc)
     port = opts.port or _port_in(command, facts.root) or (script.port if script else None) \
         or (50051 if grpc else 8000)
-    words, note = _prepare(command, server, port)
+    words, note = _prepare(command, server, port, facts.root)
     probe = "grpc" if grpc and script and script.grpc_health else "tcp"
     warnings: tuple[str, ...] = ()
     if script is not None and not script.handles_sigterm:
