@@ -25,13 +25,25 @@ _REFERENCE = re.compile(r"^\$\{[^}]*\}$|^\$\([^)]*\)$|^\$[A-Za-z_]\w*$|^\{\{.*\}
                         r"^%\([^)]*\)s?$|^@@.*@@$|^__[A-Z0-9_]+__$")
 
 
-def is_placeholder(value: str) -> bool:
-    """Whether ``value`` is a stand-in for a secret rather than a secret."""
+#: Words that mark a value as a slot to fill in (``INSERT_TOKEN``, ``your-api-key``).
+_SLOT_WORDS = frozenset({"insert", "your", "replace", "example", "placeholder", "dummy", "fake",
+                         "sample", "todo", "fixme", "changeme", "redacted", "here", "val"})
+#: ``GOOGLE_API_KEY_VAL``, ``HF_TOKEN``: an upper-case identifier, substituted at deploy time.
+_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
+def is_placeholder(value: str, name: str = "") -> bool:
+    """Whether ``value`` (of the variable or key ``name``) is a stand-in for a secret rather
+    than a secret."""
     text = value.strip().strip("\"'")
-    if not text or _REFERENCE.match(text):
+    if not text or _REFERENCE.match(text) or _IDENTIFIER.match(text):
+        return True
+    if name and text.lower() in {name.lower(), name.lower().replace("_", "-")}:
         return True
     folded = re.sub(r"[-_\s.]", "", text.lower())
-    return folded in PLACEHOLDERS or set(folded) <= {"x", "*"} or "changeme" in folded
+    words = set(re.split(r"[^a-z0-9]+", text.lower()))
+    return folded in PLACEHOLDERS or set(folded) <= {"x", "*"} or "changeme" in folded or \
+        bool(words & _SLOT_WORDS)
 
 
 def url_password(value: str) -> str | None:

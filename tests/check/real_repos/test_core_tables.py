@@ -50,3 +50,25 @@ def test_parse_image() -> None:
     ref = parse_image("ghcr.io/a/b:1@sha256:x")
     assert (ref.repository, ref.tag, ref.digest, ref.name) == ("ghcr.io/a/b", "1", "sha256:x",
                                                                 "b")
+
+
+@pytest.mark.parametrize(("value", "name", "placeholder"), [
+    ("changeme", "", True), ("${DB_PASSWORD}", "", True), ("$(DB_PASSWORD)", "", True),
+    ("<your-key-here>", "", True), ("INSERT_ETCD_INITIAL_CLUSTER_TOKEN", "", True),
+    ("GOOGLE_API_KEY_VAL", "", True), ("HF_TOKEN", "HF_TOKEN", True), ("", "", True),
+    ("your-api-key", "", True), ("s3cr3t-Pa55", "", False), ("migration", "", False),
+    ("k8#9v!x2-very-secret", "", False),
+])
+def test_placeholders(value: str, name: str, placeholder: bool) -> None:
+    from podfit.core.credentials import is_placeholder
+
+    assert is_placeholder(value, name) is placeholder
+
+
+def test_url_passwords() -> None:
+    from podfit.core.credentials import url_password
+
+    assert url_password("amqp://guest:guest@rabbitmq:5672//") == "guest"
+    assert url_password("redis://:$(REDIS_PASSWORD)@redis:6379/0") is None
+    assert url_password("postgres://app@db/app") is None
+    assert url_password("https://example.com/a@b") is None

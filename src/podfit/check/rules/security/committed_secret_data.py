@@ -57,7 +57,7 @@ def check(model: Model) -> Iterator[Hit]:
                 if value is None:
                     continue
                 text = decoded(str(value)) if encoded else str(value)
-                if text is not None and not is_placeholder(text):
+                if text is not None and not is_placeholder(text, str(key)):
                     real.append((key_line(values, str(key), secret.line), str(key)))
         if real:
             keys = ", ".join(k for _, k in real)

@@ -73,7 +73,7 @@ def check(model: Model) -> Iterator[Hit]:
             name, value = str(item.get("name", "")), str(item["value"])
             if url_password(value) is not None:
                 what = "a URL with a password"
-            elif names_secret(name) and not is_placeholder(value) and not _plain(value):
+            elif names_secret(name) and not is_placeholder(value, name) and not _plain(value):
                 what = "a secret"
             else:
                 continue
