@@ -140,8 +140,14 @@ def choose_raced(runs: list[RunResult], race: RaceResult,
     """The smallest raced configuration that cannot be shown to be more than 5 % below the
     leader (``NEAR_BEST`` decided on intervals, not on one number); an earlier choice stays while it
     does, so re-profiling gives the same answer unless the difference is real."""
+    fit = fit_memory(runs)
     pool = [(r, e) for e in race.entries if e.status == "ok" and e.dropped_after is None
             for r in runs if r.status == "ok" and _same(r, e)]
+    fitting = [(r, e) for r, e in pool if r.memory_limit is None or max(
+        predicted_memory(fit, r.workers, runs), e.startup_peak, e.serving_peak)
+        * (1 + settings.memory_margin) <= r.memory_limit]
+    excluded = len(pool) - len(fitting)
+    pool = fitting or pool
     if not pool:
         return None
     leader = max(pool, key=lambda p: p[1].interval.value)[1]
@@ -160,6 +166,9 @@ def choose_raced(runs: list[RunResult], race: RaceResult,
         why += (f"not shown to be more than {100 - NEAR_BEST * 100:.0f} % below the leader "
                 f"{leader.label} ({top.value:.0f}, {top.low:.0f}–{top.high:.0f}): a tie, so "
                 "the smallest wins")
+    if excluded and fitting:
+        why += (f"; {excluded} raced configuration(s) excluded: their memory with the margin "
+                "exceeds the limit")
     dropped = [e for e in race.entries if e.dropped_after is not None]
     if dropped:
         why += "; dropped as clearly slower: " + ", ".join(

@@ -217,20 +217,32 @@ def _winner(lives: list[_Live], entries: tuple[Entry, ...]) -> _Live | None:
     return min(near, key=lambda p: (p[1].workers * p[1].threads, p[1].workers))[0]
 
 
+def _resident(app: App) -> int:
+    """The app's processes' resident memory: unlike the cgroup's usage it holds no page
+    cache (log files, imports read from disk), which grows without being a leak."""
+    total = 0
+    for pid in app.pids():
+        with contextlib.suppress(psutil.Error):
+            total += psutil.Process(pid).memory_info().rss
+    return total
+
+
 def _soak(live: _Live, driver: LoadDriver, settings: RaceSettings, deadline: float) -> Soak:
     """Closed-loop rounds on the winner until ``soak_requests`` served or time is up; the
-    cgroup's memory after each round against requests served gives growth per request."""
+    processes' resident memory after each round against requests served gives growth per
+    request. The first third of the points is left out of the fit: per-thread malloc arenas
+    and caches fill up early and then stay, which is not a leak."""
     started = time.monotonic()
-    points: list[tuple[int, int]] = [(live.served, live.app.stats().memory_current)]
+    points: list[tuple[int, int]] = [(live.served, _resident(live.app))]
     end = min(started + settings.soak_max_s, max(deadline, started + 8.0))
-    while (live.served - points[0][0] < settings.soak_requests or len(points) < 4) and \
+    while (live.served - points[0][0] < settings.soak_requests or len(points) < 6) and \
             time.monotonic() + 2.0 < end:
         result = driver.closed(live.target, live.connections, 2.0)
         live.served += result.requests
-        points.append((live.served, live.app.stats().memory_current))
+        points.append((live.served, _resident(live.app)))
         if live.app.poll() is not None:
             break
-    fit = stats.slope([(float(r), float(m)) for r, m in points[1:]])
+    fit = stats.slope([(float(r), float(m)) for r, m in points[len(points) // 3:]])
     return Soak(live.served - points[0][0], round(time.monotonic() - started, 2),
                 fit[0] * 1000, fit[1] * 1000, fit[2] * 1000, tuple(points),
                 live.app.stats().memory_peak)
