@@ -86,3 +86,48 @@ def test_stdin_stream_is_split_by_source_comments() -> None:
         ("charts/app/templates/a.yaml", "# Source: app/templates/a.yaml\nkind: A\n---\n"
          "# Source: app/templates/a.yaml\nkind: A2\n"),
         ("charts/app/templates/b.yaml", "# Source: app/templates/b.yaml\nkind: B\n---\n")]
+
+
+def test_unrendered_templates_are_notices_not_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.check.cli_support import podfit
+
+    run = podfit("check", "--format", "json", "deploy", cwd=APP)
+    assert run.code == 0, run  # PF002 is info: no failure, no input error
+    import json
+
+    data = json.loads(run.stdout)
+    assert data["errors"] == []
+    assert [(f["code"], f["path"], f["severity"]) for f in data["findings"]] == [
+        ("PF002", "deploy/worker-template.yaml", "info")]
+    assert podfit("check", "--exit-zero", "deploy", cwd=APP).code == 0
+
+
+def test_chart_without_helm_is_never_all_clear(monkeypatch: pytest.MonkeyPatch) -> None:
+    from podfit.check.engine import run_check
+    from podfit.check.settings import CheckSettings
+
+    monkeypatch.setenv("PATH", os.devnull)
+    result = run_check([str(CHART)], CheckSettings())
+    assert [(f.code, f.path) for f in result.findings] == [("PF002", str(CHART))]
+    assert "helm is not on PATH" in result.findings[0].message
+
+
+@needs_helm
+def test_chart_findings_point_at_template_lines_without_fixes() -> None:
+    from podfit.check.engine import run_check
+    from podfit.check.settings import CheckSettings
+
+    result = run_check([str(CHART)], CheckSettings(), select=("PF301", "PF545"))
+    deployment = str(CHART / "templates" / "deployment.yaml")
+    assert sorted((f.code, f.path, f.line) for f in result.findings) == [
+        ("PF301", deployment, 23), ("PF545", deployment, 20)]
+    assert all(f.fix is None for f in result.findings)  # a fix would edit rendered text
+
+
+def test_stdin_dockerfile_has_no_build_context() -> None:
+    from podfit.check.engine import run_check
+    from podfit.check.settings import CheckSettings
+
+    result = run_check(["-"], CheckSettings(), select=("PF113",), stdin_name="Dockerfile",
+                       stdin=b"FROM python:3.12-slim\nCOPY . /app\n")
+    assert result.findings == ()  # the working directory is not its context
