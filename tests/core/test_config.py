@@ -111,7 +111,7 @@ def test_errors_name_the_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.podfit]\n")
     config = load_project(tmp_path)
     assert config.where("profile") == f"{tmp_path}/pyproject.toml [tool.podfit.profile]"
-    assert config.where() == f"{tmp_path}/pyproject.toml [tool.podfit]"
+    assert config.where() == f"{tmp_path}/pyproject.toml"  # check's messages name the file
 
 
 def test_profile_config_keys_are_profile_flags() -> None:

@@ -72,12 +72,13 @@ class ProjectConfig:
     """The whole podfit table: check's keys at the top, one sub-table per other verb."""
 
     def where(self, verb: str = "check") -> str:
-        """How error messages name the table of ``verb``."""
+        """How error messages name the table of ``verb`` (check's: the file, as always)."""
         if self.path is None:
             return "defaults"
-        prefix = "tool.podfit" if self.path.name == "pyproject.toml" else ""
-        name = ".".join(p for p in (prefix, "" if verb == "check" else verb) if p)
-        return f"{self.path} [{name}]" if name else str(self.path)
+        if verb == "check":
+            return str(self.path)
+        prefix = "tool.podfit." if self.path.name == "pyproject.toml" else ""
+        return f"{self.path} [{prefix}{verb}]"
 
     def table(self, verb: str = "check") -> dict[str, Any]:
         """The keys of ``verb``: the top level without the sub-tables for ``check``."""
