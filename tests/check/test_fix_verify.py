@@ -128,3 +128,38 @@ def test_json_stays_json() -> None:
         '"value": "y"}\n        ]',
         '"value": "y"},\n          {"name": "B", "value": "1"}\n        ],\n'
         '        "livenessProbe": {"tcpSocket": {"port": 80}}')
+
+
+ALIASED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: registry.example/web:1.0
+          command: ["gunicorn", "app:app"]
+          env: &env
+            - {name: A, value: b}
+        - name: side
+          image: registry.example/side:1.0
+          command: ["sleep", "infinity"]
+          env: *env
+"""
+
+
+def test_a_fix_through_an_anchor_is_dropped_with_a_note(tmp_path: Path) -> None:
+    # Appending to the anchored list would add the variable to the aliasing container too.
+    (tmp_path / "k8s.yaml").write_text(ALIASED)
+    run = podfit("check", "--select", "PF701", "--fix", ".", cwd=tmp_path)
+    assert ("note: k8s.yaml:11: PF701 fix 'add PYTHONUNBUFFERED=1 to the container's env' not "
+            "applied: re-parsed, the file differs from the original plus the fix") in run.stderr
+    assert "fixed 0 findings in 0 files" in run.stderr
+    assert (tmp_path / "k8s.yaml").read_text() == ALIASED
+    alone = ALIASED.replace("          env: *env\n", "")
+    new = apply_yaml_edits(alone, [YamlEdit(0, ("spec", "template", "spec", "containers", 0),
+                                            "env", {"name": "C", "value": "d"}, "append")])
+    assert new == alone.replace("{name: A, value: b}\n",
+                                "{name: A, value: b}\n            - {name: C, value: d}\n")

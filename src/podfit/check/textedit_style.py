@@ -113,42 +113,57 @@ def _block(node: yaml.Node) -> bool:
     return isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style
 
 
-def _width(node: yaml.Node) -> int | None:
+def dash(text: str, seq: yaml.Node) -> tuple[int, int | None]:
+    """The column of a block sequence's first "-" and the gap to its item's content (None
+    when the content starts on a later line). The node's own mark is no help: with an
+    anchor or a tag ("env: &env") it points at those."""
+    first = seq.value[0]
+    at = first.start_mark.index - 1
+    while at >= 0 and text[at] in " \t\r\n":
+        at -= 1
+    if at < 0 or text[at] != "-":  # pragma: no cover - a comment between dash and item
+        return seq.start_mark.column, None
+    column = at - (text.rfind("\n", 0, at) + 1)
+    inline = "\n" not in text[at:first.start_mark.index]
+    return column, (first.start_mark.column - column) if inline else None
+
+
+def _width(text: str, node: yaml.Node) -> int | None:
     if isinstance(node, yaml.MappingNode) and _block(node):
         for key, value in node.value:
-            if (isinstance(value, yaml.MappingNode) and _block(value) and value.value
-                    and value.start_mark.line > key.start_mark.line):
-                return int(value.start_mark.column - key.start_mark.column)
+            if isinstance(value, yaml.MappingNode) and _block(value) and value.value:
+                inner = value.value[0][0].start_mark
+                if inner.line > key.start_mark.line:
+                    return int(inner.column - key.start_mark.column)
     return None
 
 
-def _sequence(node: yaml.Node) -> int | None:
+def _sequence(text: str, node: yaml.Node) -> int | None:
     if isinstance(node, yaml.MappingNode) and _block(node):
         for key, value in node.value:
             if isinstance(value, yaml.SequenceNode) and _block(value) and value.value:
-                return int(value.start_mark.column - key.start_mark.column)
+                return int(dash(text, value)[0] - key.start_mark.column)
     return None
 
 
-def _item(node: yaml.Node) -> int | None:
-    # Only the first item's dash is known (the sequence's start); "-" then a line break is
-    # no measure.
+def _item(text: str, node: yaml.Node) -> int | None:
+    # Measured at the first item, the one whose dash is found; "-" then a line break is no
+    # measure.
     if isinstance(node, yaml.SequenceNode) and _block(node) and node.value:
         first = node.value[0]
-        if (isinstance(first, yaml.MappingNode) and _block(first) and first.value
-                and first.start_mark.line == node.start_mark.line):
-            return first.start_mark.column - node.start_mark.column
+        if isinstance(first, yaml.MappingNode) and _block(first) and first.value:
+            return dash(text, node)[1]
     return None
 
 
-def _nearest(start: yaml.Node, up: dict[int, yaml.Node], roots: list[yaml.Node],
-             measure: Callable[[yaml.Node], int | None]) -> int | None:
+def _nearest(text: str, start: yaml.Node, up: dict[int, yaml.Node], roots: list[yaml.Node],
+             measure: Callable[[str, yaml.Node], int | None]) -> int | None:
     """Breadth-first from ``start`` through children and parents, then the other documents."""
     queue: deque[yaml.Node] = deque([start])
     seen = {id(start)}
     while queue:
         node = queue.popleft()
-        found = measure(node)
+        found = measure(text, node)
         if found is not None and found >= 0:
             return found
         near: list[yaml.Node] = []
@@ -164,17 +179,17 @@ def _nearest(start: yaml.Node, up: dict[int, yaml.Node], roots: list[yaml.Node],
                 queue.append(other)
     for root in roots:
         for node in _nodes(root):
-            found = measure(node)
+            found = measure(text, node)
             if found is not None and found >= 0:
                 return found
     return None
 
 
-def block_style(start: yaml.Node, up: dict[int, yaml.Node],
+def block_style(text: str, start: yaml.Node, up: dict[int, yaml.Node],
                 roots: list[yaml.Node]) -> BlockStyle:
-    width = _nearest(start, up, roots, _width) or 2
-    sequence = _nearest(start, up, roots, _sequence)
-    item = _nearest(start, up, roots, _item) or 2
+    width = _nearest(text, start, up, roots, _width) or 2
+    sequence = _nearest(text, start, up, roots, _sequence)
+    item = _nearest(text, start, up, roots, _item) or 2
     return BlockStyle(width, width if sequence is None else sequence, item)
 
 

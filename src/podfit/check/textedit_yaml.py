@@ -12,6 +12,7 @@ import yaml
 from podfit.check.textedit_style import (
     FileStyle,
     block_style,
+    dash,
     entry_lines,
     flow,
     mapping_lines,
@@ -133,31 +134,28 @@ class _Editor:
         if mapping.flow_style:
             entry = f"{scalar_key(key, quote, True)}: {flow(value, quote)}"
             if not mapping.value:
-                return [Splice(mapping.start_mark.index + 1, mapping.start_mark.index + 1,
-                               entry)]
+                at = self.text.index("{", mapping.start_mark.index) + 1  # past "&a" or a tag
+                return [Splice(at, at, entry)]
             return [self._flow_after(mapping, mapping.value[-1][0], mapping.value[-1][1], entry)]
         if not mapping.value:  # pragma: no cover - an empty block mapping does not exist
             raise CannotEdit("empty block mapping")
         column = mapping.value[0][0].start_mark.column
-        style = block_style(mapping, self.up, self.roots)
+        style = block_style(self.text, mapping, self.up, self.roots)
         return [self.lines_after(mapping, entry_lines(key, value, column, style, quote))]
 
     def append_item(self, seq: yaml.SequenceNode, value: object) -> list[Splice]:
         quote = self.file.quote_among(seq.value)
         if seq.flow_style:
             if not seq.value:
-                at = seq.start_mark.index + 1
+                at = self.text.index("[", seq.start_mark.index) + 1
                 return [Splice(at, at, flow(value, quote))]
             return [self._flow_after(seq, seq.value[-1], seq.value[-1], flow(value, quote))]
-        if seq.value and _flow(seq.value[-1]):  # "- {name: A, value: b}" items stay so
-            first = seq.value[0]
-            gap = first.start_mark.column - seq.start_mark.column \
-                if first.start_mark.line == seq.start_mark.line else 2
-            line = " " * seq.start_mark.column + "-" + " " * (gap - 1) + flow(value, quote)
+        column, gap = dash(self.text, seq)
+        if _flow(seq.value[-1]):  # "- {name: A, value: b}" items stay so
+            line = " " * column + "-" + " " * ((gap or 2) - 1) + flow(value, quote)
             return [self.lines_after(seq, [line])]
-        style = block_style(seq, self.up, self.roots)
-        return [self.lines_after(seq, sequence_lines([value], seq.start_mark.column, style,
-                                                     quote))]
+        style = block_style(self.text, seq, self.up, self.roots)
+        return [self.lines_after(seq, sequence_lines([value], column, style, quote))]
 
     def replace(self, mapping: yaml.MappingNode, key: yaml.Node, old: yaml.Node,
                 value: object) -> list[Splice]:
@@ -178,7 +176,7 @@ class _Editor:
             # "key:" or "key: null" becomes "key:" with the new block under it; a comment
             # after the key stays on its line.
             column = key.start_mark.column
-            style = block_style(mapping, self.up, self.roots)
+            style = block_style(self.text, mapping, self.up, self.roots)
             if isinstance(value, dict):
                 lines = mapping_lines(value, column + style.width, style, quote)
             else:
