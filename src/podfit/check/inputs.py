@@ -361,6 +361,8 @@ def entry_modules(inputs: list[tuple[str, str, str]], seen: set[str]) -> list[tu
     from podfit.check.documents.python_module import scripts_named
 
     folders = {posixpath.dirname(p) for p, kind, _ in inputs if kind == "dockerfile"}
+    if not folders:
+        return []
     names: set[str] = set()
     for _, kind, text in inputs:
         if kind in {"dockerfile", "yaml", "shell", "procfile"} and "python" in text:

@@ -122,6 +122,8 @@ NO_EVIDENCE = Evidence.of(())
 def link_image(image: str, docs: Sequence[DockerfileDoc], evidence: Evidence,
                configured: Mapping[str, str], third_party: frozenset[str]) -> ImageLink | None:
     """The Dockerfile among ``docs`` that builds ``image``, with the evidence."""
+    if not docs:
+        return None  # manifests only: nothing to link (the common, hot case)
     repo = image_repository(image)
     by_path = {doc.path: doc for doc in docs}
     for pattern, path in configured.items():
