@@ -10,6 +10,9 @@ Every run is a child process measured with ``wait4``: wall time, CPU time (user 
 peak RSS. Fast tools run 3 times (median); slow ones once. Writes bench/results/check.json
 and bench/results/check.md and prints the markdown.
 
+Scaling (issue 15): the corpus copied into 10 sibling folders (same names and namespaces in
+every copy, as in a repository with an overlay per environment) against one copy.
+
 Run: ``.venv/bin/python bench/bench_check.py [--checkov-timeout 1200] [--quick]``.
 """
 
@@ -40,9 +43,11 @@ PEERS = ROOT / ".cache" / "bench"
 RESULTS = ROOT / "bench" / "results"
 PODFIT = [sys.executable, "-m", "podfit"]
 
-#: Targets from the issue: podfit ≤ 3× a bare libyaml parse, ≥ 20× faster than checkov and
-#: trivy, faster than hadolint, peak memory < 200 MB.
-LIBYAML_FACTOR, PEER_FACTOR, MEMORY_MB = 3.0, 20.0, 200.0
+#: Targets from the issues: podfit ≤ 1.6× a bare libyaml parse (issue 8), ≥ 20× faster than
+#: checkov and trivy, faster than hadolint, peak memory < 200 MB; ten copies of the corpus in
+#: ≤ 11× the time of one copy, with ten times its findings (issue 15).
+LIBYAML_FACTOR, PEER_FACTOR, MEMORY_MB = 1.6, 20.0, 200.0
+COPIES, COPIES_FACTOR = 10, 11.0
 
 LIBYAML_SCRIPT = """
 import sys, pathlib, yaml
@@ -303,7 +308,17 @@ def evaluate(m: dict[str, Measure | None], timeout: float) -> list[dict[str, Any
     targets.append(target("hadolint / podfit, Dockerfiles", "> 1×", speed,
                           ratio(hadolint, podfit_docker, "cpu_s") if hadolint else None,
                           lambda r: r > 1))
-    peak = max(x.peak_rss_mb or 0 for x in (podfit_full, podfit_small, podfit_docker))
+    one, many = m.get("podfit_one_copy"), m.get("podfit_copies")
+    if one and many:
+        targets.append(target(f"podfit, {COPIES} copies / 1 copy", f"≤ {COPIES_FACTOR:g}×",
+                              ratio(many, one), ratio(many, one, "cpu_s"),
+                              lambda r: r <= COPIES_FACTOR))
+        same = many.findings is not None and many.findings == COPIES * (one.findings or 0)
+        targets.append({"name": f"findings, {COPIES} copies = {COPIES} × 1 copy",
+                        "goal": "equal", "wall": many.findings, "cpu": None, "pass": same,
+                        "pass_cpu": same})
+    peak = max(x.peak_rss_mb or 0 for x in (podfit_full, podfit_small, podfit_docker, many)
+               if x is not None)
     target_memory = target("podfit peak RSS (MB), any run", f"< {MEMORY_MB:g} MB", peak, None,
                            lambda mb: mb < MEMORY_MB)
     target_memory["pass_cpu"] = target_memory["pass"]
@@ -367,6 +382,16 @@ def main() -> int:
         podfit_full = measure("podfit", full_label, podfit_argv(CORPUS), count=count_podfit)
         measures += [libyaml, podfit_full]
 
+        print(f"manifests, {COPIES} copies of the corpus", file=sys.stderr)
+        copies = work / "copies"
+        for index in range(COPIES):
+            shutil.copytree(CORPUS, copies / f"env-{index}")
+        copies_label = f"{COPIES} copies of the k8s corpus ({COPIES * len(files)} files)"
+        one_copy = measure("podfit", f"1 copy ({len(files)} files)",
+                           podfit_argv(copies / "env-0"), count=count_podfit)
+        podfit_copies = measure("podfit", copies_label, podfit_argv(copies), count=count_podfit)
+        measures += [one_copy, podfit_copies]
+
         print("manifests, subset", file=sys.stderr)
         podfit_small = measure("podfit", small_label, podfit_argv(small), count=count_podfit)
         checkov_small = maybe("checkov", small_label, checkov_argv(small, "kubernetes"),
@@ -402,7 +427,8 @@ def main() -> int:
              "checkov_small": checkov_small, "trivy_small": trivy_small,
              "trivy_full": trivy_full, "checkov_full": checkov_full,
              "podfit_docker": podfit_docker, "hadolint": hadolint,
-             "checkov_docker": checkov_docker, "trivy_docker": trivy_docker}
+             "checkov_docker": checkov_docker, "trivy_docker": trivy_docker,
+             "podfit_one_copy": one_copy, "podfit_copies": podfit_copies}
     for key, m in keyed.items():
         if m is not None:
             m.key = key

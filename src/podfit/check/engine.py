@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fnmatch
+import functools
+import gc
 import posixpath
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from podfit.check.documents.dockerfile import parse_dockerfile
 from podfit.check.documents.evidence import EVIDENCE_ONLY, evidence_of
@@ -54,6 +56,8 @@ from podfit.core.progress import Progress, Stage
 Observer = Callable[[Progress[None]], None]
 
 STDIN = "-"
+P = ParamSpec("P")
+R = TypeVar("R")
 #: Engine-reported notice of a skipped chart or template (see rules/meta/unrendered_input).
 UNRENDERED_INPUT = "PF002"
 
@@ -201,7 +205,9 @@ def build_project(sources: list[Source], settings: CheckSettings,
     builds: list[Any] = []
     renames: list[Any] = []
     pulled: list[str] = []
-    for source in sources:
+    sources.reverse()  # consumed from the end, so in input order: each text goes once parsed
+    while sources:
+        source = sources.pop()
         if source.kind == SKIPPED:
             continue
         try:  # build evidence (compose, skaffold, kustomize, build lines) links images
@@ -255,6 +261,24 @@ def enabled(rule: LoadedRule, settings: CheckSettings, select: tuple[str, ...],
     return not matches(code, name, dropped)
 
 
+def _without_gc(run: Callable[P, R]) -> Callable[P, R]:
+    """Run with the cyclic garbage collector paused. The parsed documents hold no cycles and
+    live until the run ends, yet every full collection walks all of them: on ten copies of
+    the corpus that made 10× the files cost 13× the CPU. Refcounting still frees the rest."""
+    @functools.wraps(run)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return run(*args, **kwargs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    return paused
+
+
+@_without_gc
 def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[str, ...] = (),
               ignore: tuple[str, ...] = (), stdin: bytes | None = None,
               stdin_name: str | None = None, observer: Observer | None = None) -> CheckResult:

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from podfit.core.kube import pod_spec
 from podfit.core.models import FileError
 from podfit.core.yamlsrc import Map, YamlTooLarge, load_documents
 
@@ -30,6 +31,8 @@ class KubeObject:
     name: str = field(init=False)
     namespace: str = field(init=False)
     annotations: Mapping[str, Any] = field(init=False)
+    #: The pod spec of a pod-bearing kind (``None`` for every other object).
+    pod_spec: Mapping[str, Any] | None = field(init=False)
 
     def __post_init__(self) -> None:
         data = self.data
@@ -41,7 +44,8 @@ class KubeObject:
                   "api_version": str(data.get("apiVersion", "")),
                   "name": str(meta.get("name", "")),
                   "namespace": str(namespace) if namespace else "",
-                  "annotations": annotations if isinstance(annotations, Mapping) else {}}
+                  "annotations": annotations if isinstance(annotations, Mapping) else {},
+                  "pod_spec": pod_spec(data)}
         for key, value in values.items():  # frozen: set once, here
             object.__setattr__(self, key, value)
 

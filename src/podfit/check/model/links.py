@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from podfit.check.documents.kubernetes import KubeObject
 from podfit.check.model.scope import Scope
 from podfit.check.model.workloads import SCALABLE_KINDS, Port, all_ports
-from podfit.core.kube import dig, pod_spec, pod_template_labels, selector_matches
+from podfit.core.kube import dig, pod_template_labels, selector_matches
 
 if TYPE_CHECKING:
     from podfit.check.model.model import Model
@@ -150,7 +150,7 @@ class PodIndex(NamespaceIndex):
         self._ports: dict[int, list[Port]] = {}
         workload_namespaces: set[str] = set()
         for obj in self.all:
-            if pod_spec(obj.data) is None:
+            if obj.pod_spec is None:
                 nested = tuple(_nested_template_labels(obj.data))
                 group = obj.api_version.rpartition("/")[0]
                 self.sources[id(obj)] = _Source({}, nested, group)
@@ -446,6 +446,8 @@ class Links:
     units: Mapping[tuple[str, ...], _Unit]
     #: id(pod-bearing object) -> the Services that select its pods, by (path, line)
     services_by_pod: Mapping[int, tuple[KubeObject, ...]]
+    #: id(Service) -> the objects whose pods it selects, in input order
+    pods_by_service: Mapping[int, tuple[KubeObject, ...]]
 
     @classmethod
     def of(cls, objects: Sequence[KubeObject], scope: Scope) -> Links:
@@ -454,8 +456,9 @@ class Links:
             grouped[scope.unit(obj.path)].append(obj)
         units: dict[tuple[str, ...], _Unit] = {}
         services_by_pod: dict[int, list[KubeObject]] = defaultdict(list)
+        pods_by_service: dict[int, tuple[KubeObject, ...]] = {}
         for unit, members in grouped.items():
-            pods = PodIndex(o for o in members if pod_spec(o.data) is not None or is_custom(o))
+            pods = PodIndex(o for o in members if o.pod_spec is not None or is_custom(o))
             services = NamespaceIndex(o for o in members if o.kind == "Service")
             hpas: dict[tuple[str, str], list[KubeObject]] = defaultdict(list)
             routed: set[tuple[str, str]] = set()
@@ -469,13 +472,15 @@ class Links:
                     routed.update((namespace, name) for name in _backend_names(
                         obj.data.get("spec")))
             for service in services.all:
-                for obj in pods.selected(dig(service.data, "spec", "selector"), service.namespace):
+                selected = pods.selected(dig(service.data, "spec", "selector"), service.namespace)
+                pods_by_service[id(service)] = tuple(selected)
+                for obj in selected:
                     services_by_pod[id(obj)].append(service)
             units[unit] = _Unit(pods, services, LimitRangeDefaults(
                 o for o in members if o.kind == "LimitRange"),
                 {k: tuple(v) for k, v in hpas.items()}, frozenset(routed))
         return cls(scope, units, {k: tuple(sorted(v, key=lambda s: (s.path, s.line)))
-                                  for k, v in services_by_pod.items()})
+                                  for k, v in services_by_pod.items()}, pods_by_service)
 
     def _unit(self, obj: KubeObject) -> _Unit | None:
         return self.units.get(self.scope.unit(obj.path))
@@ -504,9 +509,13 @@ class Links:
         StatefulSets' pod-name labels count), in file order."""
         return self.services_by_pod.get(id(obj), ())
 
+    def pods_of_service(self, service: KubeObject) -> list[KubeObject]:
+        """The objects whose pods the Service's selector matches (see :meth:`services_for`)."""
+        return list(self.pods_by_service.get(id(service), ()))
+
     def pods_near(self, obj: KubeObject) -> list[KubeObject]:
         """Objects with a pod template near ``obj`` (same unit, same namespace rule)."""
-        return [o for o in self.pod_index(obj).near(obj.namespace) if pod_spec(o.data) is not None]
+        return [o for o in self.pod_index(obj).near(obj.namespace) if o.pod_spec is not None]
 
     def pdb_selected(self, pdb: KubeObject) -> list[KubeObject]:
         """Pod-bearing objects whose pods the PodDisruptionBudget's selector matches (none
@@ -517,7 +526,7 @@ class Links:
             return []
         return [o for o in self.pod_index(pdb).selected(selector, pdb.namespace,
                                                        label_selector=True)
-                if pod_spec(o.data) is not None]
+                if o.pod_spec is not None]
 
     def hpas_for(self, obj: KubeObject) -> list[KubeObject]:
         """HPAs whose ``scaleTargetRef`` names ``obj``."""
@@ -532,7 +541,7 @@ class Links:
             return None
         kind, name = str(ref.get("kind", "")), str(ref.get("name", ""))
         for obj in self.pod_index(hpa).by_name.get(name, []):
-            if obj.kind == kind and pod_spec(obj.data) is not None and same_namespace(
+            if obj.kind == kind and obj.pod_spec is not None and same_namespace(
                     obj.namespace, hpa.namespace):
                 return obj
         return None

@@ -24,6 +24,7 @@ from podfit.check.model.image_links import NO_EVIDENCE, Evidence
 from podfit.check.model.images import Command, Files, Shelf, commands
 from podfit.check.model.links import Links
 from podfit.check.model.scope import Scope
+from podfit.check.model.security import Secured
 from podfit.check.model.servers import EffectiveServer, resolve_container, resolve_dockerfile
 from podfit.check.model.workloads import Workload
 from podfit.check.settings import CheckSettings
@@ -55,6 +56,7 @@ class Model:
     servers: Mapping[Workload, EffectiveServer | None]
     image_servers: Mapping[str, EffectiveServer | None]  # Dockerfile path -> its CMD's server
     run_commands: Mapping[int, tuple[Command, ...]]  # id(RUN instruction) -> its commands
+    secured: tuple[Secured, ...]  # the securityContext of every container, in order
 
     def objects_of(self, *kinds: str) -> Iterator[KubeObject]:
         """Objects of these kinds, in input order."""
@@ -150,4 +152,5 @@ def build_model(settings: CheckSettings, *, objects: Sequence[KubeObject],
         links=Links.of(objects, scope), by_kind={k: tuple(v) for k, v in by_kind.items()},
         positions={id(o): i for i, o in enumerate(objects)}, containers=tuple(every),
         app_containers=tuple(apps), by_object=by_object, servers=servers,
-        image_servers=image_servers, run_commands=run_commands)
+        image_servers=image_servers, run_commands=run_commands,
+        secured=tuple(Secured.of(w) for w in every))

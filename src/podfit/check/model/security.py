@@ -15,13 +15,23 @@ from podfit.core.models import Fix, FixSafety, YamlEdit
 if TYPE_CHECKING:
     from podfit.check.model.model import Model
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Secured:
-    """A container with its own and its pod's ``securityContext`` (empty when unset)."""
+    """A container with its own and its pod's ``securityContext`` (empty when unset); the
+    model makes one per container."""
 
     workload: Workload
     pod: Mapping[str, Any]
     container: Mapping[str, Any]
+    windows: bool = False  # the pod sets os.name: windows
+
+    @classmethod
+    def of(cls, workload: Workload) -> Secured:
+        spec = workload.obj.pod_spec or {}
+        pod = spec.get("securityContext")
+        own = workload.container.get("securityContext")
+        return cls(workload, pod if isinstance(pod, Mapping) else {},
+                   own if isinstance(own, Mapping) else {}, dig(spec, "os", "name") == "windows")
 
     def effective(self, key: str) -> Any:
         """A field set on the container, else on the pod (the container wins)."""
@@ -55,14 +65,12 @@ class Secured:
 
 def secured_containers(model: Model, *, include_init: bool = True,
                        linux_only: bool = False) -> Iterator[Secured]:
-    for workload in model.workloads(include_init=include_init):
-        spec = pod_spec(workload.obj.data) or {}
-        if linux_only and dig(spec, "os", "name") == "windows":
+    for item in model.secured:
+        if item.workload.ref.init and not include_init:
+            continue
+        if linux_only and item.windows:
             continue  # the restricted profile exempts these fields on Windows pods
-        pod = spec.get("securityContext")
-        own = workload.container.get("securityContext")
-        yield Secured(workload, pod if isinstance(pod, Mapping) else {},
-                      own if isinstance(own, Mapping) else {})
+        yield item
 
 
 def nested_edit(document: int, base: tuple[str | int, ...], root: Mapping[str, Any],

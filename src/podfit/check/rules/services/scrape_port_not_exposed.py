@@ -111,11 +111,7 @@ def check(model: Model) -> Iterator[Hit]:
             yield Hit(obj.path, line, f"{describe(obj)}: {PORT} is '{value}', not a port "
                       "number; Prometheus needs the numeric metrics port")
             continue
-        if obj.kind == "Service":
-            pods = model.links.pod_index(obj)
-            targets = pods.selected(dig(obj.data, "spec", "selector"), obj.namespace)
-        else:
-            targets = [obj]
+        targets = model.links.pods_of_service(obj) if obj.kind == "Service" else [obj]
         if not targets or not all(declares_ports(t) for t in targets):
             continue  # undeclared ports can still be served; nothing to compare with
         declared = {p.number for t in targets for p in all_ports(t) if p.number}

@@ -104,7 +104,7 @@ def check(model: Model) -> Iterator[Hit]:
                 dig(spec, "type") == "ExternalName":
             continue
         pods = model.links.pod_index(service)
-        if not pods.has_workloads(service.namespace) or pods.selected(selector, service.namespace):
+        if not pods.has_workloads(service.namespace) or model.links.pods_of_service(service):
             continue
         wanted = ", ".join(f"{k}={v}" for k, v in selector.items())
         line = key_line(spec, "selector", service.line)

@@ -115,7 +115,7 @@ def check(model: Model) -> Iterator[Hit]:
         if not isinstance(selector, Mapping) or not selector or not isinstance(ports, list):
             continue
         pods = model.links.pod_index(service)
-        selected = pods.selected(selector, service.namespace)
+        selected = model.links.pods_of_service(service)
         if not selected or not all(knows_ports(o) for o in selected):
             continue  # PF601's finding, or pods made by an operator
         exposed = [p for obj in selected for p in pods.ports(obj)]
