@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from podfit.check.documents.dockerfile import DockerfileDoc, Stage
-from podfit.check.model.images import _PYTHON, Command, _HasPath, stage_commands
+from podfit.check.model.images import _PYTHON, Command, _HasPath
 
 if TYPE_CHECKING:
     from podfit.check.model.model import Model
@@ -195,7 +195,7 @@ def stage_python_dependencies(model: Model, doc: DockerfileDoc,
     """Names of the Python packages ``stage`` installs (``None``: it installs none)."""
     names: set[str] | None = None
     here = posixpath.dirname(doc.path)
-    for cmd in stage_commands(stage):
+    for cmd in model.stage_commands(stage):
         args = pip_install_args(cmd)
         project_install = any(cmd.head == tool and sub in cmd.argv[1:3]
                               for tool, sub in _PROJECT_INSTALLS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from podfit.check.documents.dockerfile import DockerfileDoc, Instruction
+from podfit.check.documents.dockerfile import DockerfileDoc, Instruction, Stage
 from podfit.check.documents.kubernetes import KubeObject
 from podfit.check.documents.python_config import (
     DockerIgnore,
@@ -96,6 +96,12 @@ class Model:
         """The simple commands of a RUN (split once per run)."""
         found = self.run_commands.get(id(ins))
         return found if found is not None else tuple(commands(ins))
+
+    def stage_commands(self, stage: Stage) -> Iterator[Command]:
+        """The simple commands of every RUN of ``stage``."""
+        for ins in stage.instructions:
+            if ins.cmd == "RUN":
+                yield from self.commands(ins)
 
     def related(self, a: KubeObject, b: KubeObject) -> bool:
         """Whether ``a`` and ``b`` may refer to each other: the same unit, and the one

@@ -45,7 +45,7 @@ from collections.abc import Iterator
 
 from podfit.check.model import Model
 from podfit.check.model.documents import DockerfileDoc, Stage
-from podfit.check.model.images import COMPILERS, stage_commands
+from podfit.check.model.images import COMPILERS
 from podfit.check.model.installs import (
     os_packages,
     pip_install_args,
@@ -76,7 +76,7 @@ def _pins(model: Model, doc: DockerfileDoc, stage: Stage) -> dict[str, str]:
                 match = _PIN.match(f"{req.name}{req.spec}")
                 if match:
                     pins.setdefault(req.name, match.group(2))
-    for cmd in stage_commands(stage):
+    for cmd in model.stage_commands(stage):
         args = pip_install_args(cmd)
         for spec in requirement_specs(args) if args else []:
             match = _PIN.match(spec.strip("'\""))
@@ -120,8 +120,9 @@ def check(model: Model) -> Iterator[Hit]:
             deps = stage_python_dependencies(model, doc, stage)
             if deps is None:
                 continue  # installs no Python packages
-            compilers = sorted({p.split("=")[0] for c in stage_commands(stage) if c.head == "apk"
-                                for p in os_packages(c) or [] if p.split("=")[0] in COMPILERS})
+            compilers = sorted({p.split("=")[0] for c in model.stage_commands(stage)
+                                if c.head == "apk" for p in os_packages(c) or []
+                                if p.split("=")[0] in COMPILERS})
             pins = _pins(model, doc, stage)
             builds = [why for name in sorted(deps)
                       if (why := _needs_build(name, pins.get(name), image)) is not None]

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator
 
 from podfit.check.model import Model
-from podfit.check.model.images import commands, image_stages, line_column
+from podfit.check.model.images import image_stages, line_column
 from podfit.check.model.installs import subcommand_args
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
@@ -50,7 +50,7 @@ def check(model: Model) -> Iterator[Hit]:
     for doc in model.dockerfiles:
         for stage in image_stages(doc):
             for ins in stage.instructions:
-                installs = [args for cmd in commands(ins)
+                installs = [args for cmd in model.commands(ins)
                             for tool in ("apt-get", "apt")
                             if (args := subcommand_args(cmd, tool, "install")) is not None]
                 missing = [i for i, args in enumerate(installs)

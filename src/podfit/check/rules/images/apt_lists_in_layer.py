@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.model import Model
-from podfit.check.model.images import cache_targets, commands, image_stages
+from podfit.check.model.images import cache_targets, image_stages
 from podfit.check.model.installs import subcommand_args
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -45,7 +45,7 @@ def check(model: Model) -> Iterator[Hit]:
     for doc in model.dockerfiles:
         for stage in image_stages(doc):
             for ins in stage.instructions:
-                cmds = commands(ins)
+                cmds = model.commands(ins)
                 if not any(subcommand_args(c, tool, "update") is not None
                            for c in cmds for tool in ("apt-get", "apt")):
                     continue

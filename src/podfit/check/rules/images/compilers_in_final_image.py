@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterator
 
 from podfit.check.model import Model
-from podfit.check.model.images import COMPILERS, commands, image_stages
+from podfit.check.model.images import COMPILERS, image_stages
 from podfit.check.model.installs import apk_virtual, os_packages, os_removals
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -61,7 +61,7 @@ def check(model: Model) -> Iterator[Hit]:
             for ins in stage.instructions:
                 found: dict[str, str | None] = {}  # package -> apk virtual group
                 removed: set[str] = set()
-                for cmd in commands(ins):
+                for cmd in model.commands(ins):
                     removed.update(os_removals(cmd) or [])
                     for package in os_packages(cmd) or []:
                         name = re.split(r"[=<>~]", package, maxsplit=1)[0]

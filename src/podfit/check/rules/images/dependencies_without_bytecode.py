@@ -52,7 +52,6 @@ from podfit.check.model.images import (
     image_stages,
     line_column,
     runs_compileall,
-    stage_commands,
     truthy,
 )
 from podfit.check.model.installs import pip_install_args, subcommand_args
@@ -72,7 +71,7 @@ def check(model: Model) -> Iterator[Hit]:
         for stage in [*copied_from(doc, chain), *chain]:
             env = build_env(doc, stage)
             pending: list[tuple[Command, str]] = []
-            for cmd in stage_commands(stage):
+            for cmd in model.stage_commands(stage):
                 if runs_compileall(cmd):
                     pending = []
                     continue
@@ -88,7 +87,7 @@ def check(model: Model) -> Iterator[Hit]:
                     pending.append((cmd, "'pip install --no-compile' ships no bytecode; drop "
                                     "--no-compile or run 'python -m compileall' afterwards"))
             later = chain[chain.index(stage) + 1:] if stage in chain else chain
-            if any(runs_compileall(c) for s in later for c in stage_commands(s)):
+            if any(runs_compileall(c) for s in later for c in model.stage_commands(s)):
                 pending = []  # compiled after the copy or in a later stage
             for cmd, message in pending:
                 places = line_column(doc, cmd.ins, _WHERE)

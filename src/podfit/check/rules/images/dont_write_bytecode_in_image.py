@@ -37,7 +37,7 @@ from collections.abc import Iterator
 
 from podfit.check.model import Model
 from podfit.check.model.documents import env_pairs
-from podfit.check.model.images import image_stages, runs_compileall, stage_commands, unquote
+from podfit.check.model.images import image_stages, runs_compileall, unquote
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit
 
@@ -58,7 +58,7 @@ def check(model: Model) -> Iterator[Hit]:
                     setting = ins
         if setting is None or not unquote(env_pairs(setting)[NAME]):
             continue
-        if any(runs_compileall(c) for stage in chain for c in stage_commands(stage)):
+        if any(runs_compileall(c) for stage in chain for c in model.stage_commands(stage)):
             continue
         fix = None
         if len(env_pairs(setting)) == 1:

@@ -42,7 +42,6 @@ from podfit.check.model.images import (
     Command,
     build_env,
     cache_targets,
-    commands,
     image_stages,
     line_column,
     truthy,
@@ -79,7 +78,7 @@ def check(model: Model) -> Iterator[Hit]:
                 if any(".cache" in t or t in {env.get("PIP_CACHE_DIR"), env.get(
                         "UV_CACHE_DIR"), env.get("POETRY_CACHE_DIR")} for t in cache_targets(ins)):
                     continue
-                cmds = commands(ins)
+                cmds = model.commands(ins)
                 if any(_clears_cache(c, env) for c in cmds):
                     continue
                 offending: list[tuple[str, Command]] = []

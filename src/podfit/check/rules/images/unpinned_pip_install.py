@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.model import Model
-from podfit.check.model.images import build_env, commands
+from podfit.check.model.images import build_env
 from podfit.check.model.installs import pip_install_args, requirement_specs, spec_name
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -57,7 +57,7 @@ def check(model: Model) -> Iterator[Hit]:
             env = build_env(doc, stage)
             for ins in stage.instructions:
                 loose: list[str] = []
-                for cmd in commands(ins):
+                for cmd in model.commands(ins):
                     args = pip_install_args(cmd)
                     if args is None or {**env, **cmd.env}.get("PIP_CONSTRAINT") or any(
                             a.startswith(_PINNING) for a in args):
