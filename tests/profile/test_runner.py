@@ -31,4 +31,4 @@ def test_closed_loop_keeps_every_request_slot_busy() -> None:
     assert connections_for(3, 8, "gthread") == 48
     assert connections_for(64, 8, "gthread") == 1024  # capped: the threads sweep reaches 128
     assert connections_for(200, 8, "gthread") == 1024
-    assert connections_for(2, 1, "uvicorn") == 128  # async workers: 64 connections each
+    assert connections_for(2, 1, "uvicorn") == 64  # async workers: no slot count
