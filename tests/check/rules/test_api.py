@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from podfit.check.model.apiversions import API_CHANGES, api_change, schema_version
 from podfit.check.fixer import apply_yaml_edits
+from podfit.check.model.apiversions import API_CHANGES, api_change, schema_version
 from tests.check.helpers import check_files, hits
 
 
