@@ -136,3 +136,8 @@ def test_uwsgi_gets_the_cpu_and_shutdown_rules() -> None:
         ("uwsgi_app/deploy/web.yaml", 15, "PF309"),
         ("uwsgi_cli/Dockerfile", 3, "PF549"),
     ]
+
+
+def test_uwsgi_processes_against_the_memory_limit() -> None:
+    # 16 processes + master at 60Mi each = 1020Mi under a 512Mi limit
+    assert found("PF310", "uwsgi_app", "uwsgi_cli") == [("uwsgi_app/deploy/web.yaml", 15, "PF310")]
