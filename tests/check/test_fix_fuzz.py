@@ -72,8 +72,12 @@ def test_edit_is_exactly_the_change(data: dict[str, Any], style: int, draw: st.D
     assert apply_edit(new, edit) == new
     if crlf:
         assert "\n" not in new.replace("\r\n", "")
-    untouched = [line for line in text.splitlines() if line not in new.splitlines()]
-    assert len(untouched) <= 1, untouched  # at most one line (a flow collection) rewritten
+    target: Any = data
+    for step in path:
+        target = target[step]
+    if not (op == "set" and edit.key in target):  # else the old value's lines go
+        untouched = [line for line in text.splitlines() if line not in new.splitlines()]
+        assert len(untouched) <= 1, untouched  # at most one line (a flow collection) rewritten
 
 
 @pytest.mark.parametrize("text", ["a: 1\n", "a: {b: 1}\n", "- 1\n", "a:\n  - {b: 1}\n"])
@@ -81,3 +85,40 @@ def test_edits_on_odd_roots(text: str) -> None:
     for edit in (YamlEdit(0, (), "z", [1], "append"), YamlEdit(0, ("a",), "z", {"y": 1})):
         new = apply_edit(text, edit)
         assert parse(new) == expect(parse(text), [edit])
+
+
+ONE_LINE = st.recursive(
+    st.one_of(st.integers(-5, 5), st.booleans(),
+              st.text(string.ascii_letters + " -/:", max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=3),
+                            st.dictionaries(KEYS, inner, min_size=1, max_size=3)),
+    max_leaves=10)
+
+
+@settings(max_examples=int(os.environ.get("PODFIT_FUZZ_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(KEYS, ONE_LINE, min_size=1, max_size=4), st.integers(0, 4), st.data())
+def test_comments_and_blank_lines_stay(data: dict[str, Any], style: int,
+                                       draw: st.DataObject) -> None:
+    # Every scalar fits on its line, so a comment or a blank line can go between any two.
+    lines = _emit(data, style).splitlines()
+    marked = []
+    for line in lines:
+        extra = draw.draw(st.sampled_from(["", "comment", "blank", "trailing"]))
+        if extra == "comment":
+            marked.append(" " * (len(line) - len(line.lstrip())) + "# note")
+        elif extra == "blank":
+            marked.append("")
+        marked.append(line + ("  # why" if extra == "trailing" and line.endswith(":") else ""))
+    text = "\n".join(marked) + "\n"
+    path = draw.draw(st.sampled_from(_mappings(data)))
+    edit = YamlEdit(0, path, draw.draw(KEYS), draw.draw(ONE_LINE),
+                    draw.draw(st.sampled_from(["set", "setdefault", "append"])))
+    try:
+        new = apply_edit(text, edit)
+    except CannotEdit:
+        return
+    assert parse(new) == expect(parse(text), [edit]), (text, new)
+    old_lines, new_lines = text.splitlines(), new.splitlines()
+    assert [line for line in old_lines if "#" in line or not line] == [
+        line for line in new_lines if "#" in line or not line]  # comments, blanks: all kept

@@ -57,6 +57,8 @@ class Dropped:
 
 @dataclass(frozen=True)
 class FixPlan:
+    """What the fixes change (changed files only) and which fixes were left out, and why."""
+
     outcomes: tuple[FixOutcome, ...]
     dropped: tuple[Dropped, ...]
 
