@@ -21,4 +21,5 @@ MODULES: tuple[str, ...] = (
     "package_runner_at_runtime",
     "end_of_life_python_base",
     "unpinned_requirement",
+    "server_not_installed",
 )
