@@ -164,11 +164,11 @@ def start(tag: str, *, cpus: float, memory: str, env: dict[str, str] | None = No
     the Deployment mounts an emptyDir, the Deployment's env."""
     argv = ["docker", "run", "--detach", "--cpus", str(cpus), "--memory", memory,
             "--memory-swap", memory]
-    if read_only:  # readOnlyRootFilesystem with an emptyDir on /tmp (and the app's mounts)
+    if read_only:  # readOnlyRootFilesystem with an emptyDir on /tmp
         argv += ["--read-only", "--tmpfs", "/tmp:rw,size=64m,mode=1777",
                  "--tmpfs", "/run/prometheus:rw,mode=1777"]
-        for path in tmpfs:
-            argv += ["--tmpfs", f"{path}:rw,mode=1777"]
+    for path in tmpfs:  # the Deployment's other emptyDirs
+        argv += ["--tmpfs", f"{path}:rw,mode=1777"]
     for key, value in (env or {}).items():
         argv += ["--env", f"{key}={value}"]
     cid = run([*argv, tag, *(command or [])]).stdout.strip()
