@@ -194,3 +194,15 @@ def test_next_steps_name_the_build_the_values_and_the_apply(tmp_path: Path) -> N
     assert "--secret id=ca" in steps
     assert "kubectl apply -k deploy/k8s" in steps
     assert "helm install" in steps
+
+
+def test_procfile_worker_of_any_command_gets_its_deployment(tmp_path: Path) -> None:
+    root = make(tmp_path, {"requirements.txt": "flask\ngunicorn\nrq\n", "app.py": FLASK_APP,
+                           "Procfile": "web: gunicorn app:app\nworker: rq worker default\n"})
+    plan = _plan(root)
+    assert plan.web is not None
+    assert plan.worker is not None
+    assert plan.worker.command == ("rq", "worker", "default")
+    deployment = yaml.safe_load(render(plan)["deploy/k8s/worker-deployment.yaml"])
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["rq", "worker", "default"]

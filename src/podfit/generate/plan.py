@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -286,6 +287,11 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
     elif worker_ref:
         worker_wl = _worker_workload(name if web_wl is None else f"{name}-worker", worker_ref,
                                      policy, int(opts.task_time_limit or 300), decide)
+    elif web_wl is not None and src.procfile.get("worker"):
+        # a Procfile worker of any other command (rq, dramatiq, a script): run it as written
+        command = tuple(shlex.split(src.procfile["worker"]))
+        decide("worker", " ".join(command), "Procfile worker process")
+        worker_wl = _script_workload(f"{name}-worker", command, policy, decide)
     config = decide_config(facts, web_wl or worker_wl, decide)
     runtime, server_pkgs = _server_install(facts, server, decide)
     extra = tuple(p for p in facts.gitignore if not p.startswith("!"))
