@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from podfit.check.textedit import newline_of
+
 _RESOLVER = yaml.resolver.Resolver()
 _STR = "tag:yaml.org,2002:str"
 # Characters that may not start a plain scalar, and sequences that may not appear in one.
@@ -37,8 +39,6 @@ class FileStyle:
 
     @classmethod
     def of(cls, text: str, roots: list[yaml.Node]) -> FileStyle:
-        crlf = text.count("\r\n")
-        newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
         styles: list[str | None] = []
         keys: list[str | None] = []
         for root in roots:
@@ -51,7 +51,7 @@ class FileStyle:
         double, single = styles.count('"'), styles.count("'")
         # A file that quotes most of its string values (or keys, as JSON does) gets its new
         # ones quoted too.
-        return cls(newline, Quote("'" if single > double else '"',
+        return cls(newline_of(text), Quote("'" if single > double else '"',
                                   double + single > len(styles) / 2,
                                   len(keys) - keys.count(None) > len(keys) / 2))
 
