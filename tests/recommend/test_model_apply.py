@@ -143,3 +143,11 @@ def test_only_the_newest_replicaset_counts_after_a_rollout() -> None:
     assert "rollout of web-7c9d8f6b54 32 h ago" in picked[1]
     assert newest_rollout(first, 50 * HOUR, 24 * HOUR) is None  # too new: keep everyone
     assert newest_rollout({"web-0": 0.0, "web-1": 0.0}, 72 * HOUR, HOUR) is None  # not RSs
+
+
+def test_no_cpu_rate_names_the_scrape_interval() -> None:
+    empty = History(KEY, 300.0, ("web-1",), (), (),
+                    tuple((i * 300.0, 300 * MI) for i in range(600)))
+    rec = recommend(empty, Resources())
+    assert rec.cpu_request.value is None
+    assert "scrape interval" in rec.cpu_request.reason

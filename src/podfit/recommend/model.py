@@ -164,6 +164,9 @@ def _gate(history: History, settings: RecommendSettings) -> str | None:
     need = parse_span(settings.min_history) / 3600
     if hours < need:
         return f"only {hours:.1f} h of history (need {settings.min_history})"
+    if not history.cpu and history.memory:
+        return (f"no CPU rate over {settings.step} steps while memory has samples: is the "
+                "scrape interval longer than half the step? raise 'step'")
     if len(history.cpu) < settings.min_samples:
         return f"only {len(history.cpu)} samples (need {settings.min_samples})"
     return None
