@@ -102,7 +102,8 @@ def _floor(tag: str) -> dict[str, int]:
 
 def _touch_source(project: Path, name: str, n: int) -> None:
     path = project / SOURCE[name]
-    path.write_text(path.read_text() + f"\n# bench source change {n}\n")
+    # unique per run: BuildKit's cache is content-addressed, an earlier run's edit would hit
+    path.write_text(path.read_text() + f"\n# bench source change {n} {time.time_ns()}\n")
 
 
 def _touch_deps(project: Path, variant: str, name: str, n: int) -> None:
@@ -110,7 +111,7 @@ def _touch_deps(project: Path, variant: str, name: str, n: int) -> None:
     if path.suffix == ".lock" and path.name.startswith("Pipfile"):
         path.write_text(json.dumps(json.loads(path.read_text()), indent=2 + n % 2) + "\n")
     else:
-        path.write_text(path.read_text() + f"\n# bench dependency change {n}\n")
+        path.write_text(path.read_text() + f"\n# bench dependency change {n} {time.time_ns()}\n")
 
 
 def _start_to_ready(tag: str, web: bool, env: dict[str, str], starts: int,
