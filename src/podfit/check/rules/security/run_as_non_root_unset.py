@@ -98,5 +98,6 @@ def check(model: Model) -> Iterator[Hit]:
                           ("securityContext", "runAsNonRoot"), True)
             line = item.pod_line_of("runAsNonRoot")
         yield Hit(item.workload.obj.path, line,
-                  f"{item.label} does not set runAsNonRoot: true (on the container or the "
-                  f"pod's securityContext){hint}", fix=fix)
+                  f"{item.label} does not set runAsNonRoot: true, so nothing stops it from "
+                  "running as root; set securityContext.runAsNonRoot: true (on the container "
+                  f"or the pod){hint}", fix=fix)
