@@ -68,7 +68,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.model import Model
-from podfit.check.model.links import ingress_backends, service_has_port, service_ports
+from podfit.check.model.routes import ingress_backends, service_has_port, service_ports
 from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity

@@ -82,7 +82,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
-from podfit.check.model.links import is_monitor, monitor_namespaces
+from podfit.check.model.routes import is_monitor, monitor_namespaces
 from podfit.check.model.workloads import declares_ports, describe, knows_ports, port_matches
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig

@@ -84,7 +84,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.model import Model
-from podfit.check.model.links import is_monitor, monitor_namespaces
+from podfit.check.model.routes import is_monitor, monitor_namespaces
 from podfit.check.model.workloads import describe, key_line, knows_ports
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig

@@ -69,7 +69,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
-from podfit.check.model.links import (
+from podfit.check.model.routes import (
     is_monitor,
     label_selector_matches,
     monitor_namespaces,
