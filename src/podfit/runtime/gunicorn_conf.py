@@ -113,6 +113,45 @@ def post_fork(server: Any, worker: Any) -> None:
         gc.enable()
     if _health_server is not None:
         _health_server.close_in_child()
+    if _metrics_dir is not None:  # podfit recommend: workers, request slots, worker memory
+        threaded = type(worker).__name__ == "ThreadWorker"
+        _metrics.worker_started(slots=max(1, server.cfg.threads) if threaded else 1)
+
+
+def pre_request(worker: Any, req: Any) -> None:
+    """Worker, a request starts: one request slot busy (``podfit_request_slots_busy``)."""
+    if _metrics_dir is not None:
+        _metrics.slot_taken()
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """Worker, the request is done (gunicorn calls this in a ``finally``): the slot is free."""
+    if _metrics_dir is not None:
+        _metrics.slot_freed()
+
+
+_timed_out = False  # per worker process: set when the arbiter aborted it (WORKER TIMEOUT)
+
+
+def worker_abort(worker: Any) -> None:
+    """Worker, SIGABRT from the arbiter's timeout: remembered so the exit counts as one."""
+    global _timed_out  # noqa: PLW0603  # one flag per worker process
+    _timed_out = True
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Worker, exiting on its own: count a timeout or a ``max_requests`` recycle, and leave a
+    marker so the master does not count this exit as a kill."""
+    if _metrics_dir is None:
+        return
+    recycled = bool(worker.max_requests) and worker.nr >= worker.max_requests
+    if _timed_out or recycled:
+        _metrics.worker_exited("timeout" if _timed_out else "recycled")
+    try:
+        with open(_metrics.exit_marker(_metrics_dir, os.getpid()), "w", encoding="ascii"):
+            pass
+    except OSError:
+        pass  # the master then counts an OOM: a wrong reason, never a crash of the worker
 
 
 def post_worker_init(worker: Any) -> None:
@@ -133,7 +172,16 @@ def post_worker_init(worker: Any) -> None:
 
 
 def child_exit(server: Any, worker: Any) -> None:
-    """Master, a worker exited: mark it dead for the metrics (counts are kept)."""
+    """Master, a worker exited: a worker that left no exit marker ran no hook, so it was
+    SIGKILLed: by the arbiter after a timeout (``aborted``), else, in a pod, by the kernel's
+    OOM killer (a worker killed inside a container that keeps running, which
+    kube-state-metrics never sees). Then mark it dead for the metrics (counts are kept)."""
+    if _metrics_dir is not None:
+        marker = _metrics.exit_marker(_metrics_dir, worker.pid)
+        if os.path.exists(marker):
+            os.remove(marker)
+        else:
+            _metrics.worker_exited("timeout" if getattr(worker, "aborted", False) else "oom")
     _metrics.mark_process_dead(worker.pid)
 
 

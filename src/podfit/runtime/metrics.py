@@ -267,19 +267,36 @@ def sample_worker_memory() -> None:
         inst["memory"].set(rss)
 
 
+def slot_taken() -> None:
+    """A request slot starts serving (gunicorn ``pre_request``); pair with ``slot_freed``."""
+    inst = worker_instruments()
+    if inst is not None:
+        inst["busy"].inc()
+
+
+def slot_freed() -> None:
+    """The slot is free again (gunicorn ``post_request``); refresh the worker's RSS."""
+    inst = worker_instruments()
+    if inst is not None:
+        inst["busy"].dec()
+        sample_worker_memory()
+
+
 @contextlib.contextmanager
 def busy_slot() -> Iterator[None]:
     """Count a request slot as busy while the block runs; refresh the worker's RSS after."""
-    inst = worker_instruments()
-    if inst is None:
-        yield
-        return
-    inst["busy"].inc()
+    slot_taken()
     try:
         yield
     finally:
-        inst["busy"].dec()
-        sample_worker_memory()
+        slot_freed()
+
+
+def exit_marker(directory: str, pid: int) -> str:
+    """The file a worker leaves when it exits on its own (gunicorn ``worker_exit``), so the
+    master can tell it from a worker the kernel killed: gunicorn's ``child_exit`` does not get
+    the exit status, and a SIGKILLed process runs no hook."""
+    return os.path.join(directory, f"podfit-exited-{pid}.mark")
 
 
 def exit_reason(status: int, *, timed_out: bool = False) -> str:
