@@ -59,9 +59,13 @@ def _verify(argv: list[str], rec: Recommendation) -> None:
 @pytest.mark.usefixtures("no_leftovers")
 def test_cpu_bound_gets_few_workers_at_one_cpu() -> None:
     argv = [GUNICORN, "--chdir", example("cpu"), "app:app"]
-    _, rec = _profile(argv, 512 * MI, workers=(1, 2, 3), threads=(1, 2, 4))
-    assert rec.workers <= 2 or rec.threads == 1
-    assert rec.workers * rec.threads <= 4
+    result, rec = _profile(argv, 512 * MI, workers=(1, 2, 3))
+    # One CPU: neither the 2 × CPU + 1 ceiling of processes nor a pile of threads. On a busy
+    # host a few slots more can fill the gaps when the app is descheduled, so the bounds
+    # leave room for that, but the thread doubling must stop long before 128.
+    assert rec.workers <= 2
+    assert rec.workers * rec.threads <= 8
+    assert max(r.threads for r in result.runs) <= 16
     # Why the search stopped is a decision podfit reports: the CPU, not the request slots,
     # ran out, so neither more threads nor more workers were worth measuring further.
     search = _reason(rec, "search")

@@ -13,8 +13,10 @@ MI = 2**20
 #: Below this a Python web pod has no room for an import-time spike or a few large request
 #: bodies; KRR's own minimum is 100 MiB.
 FLOOR = 128 * MI
-#: Growth per 1,000 requests below this is allocator noise, not a leak.
-NOISE_PER_1K = 256 * 1024
+#: Growth per 1,000 requests below this is taken for allocator noise (arenas, fragmentation
+#: still settling in a short soak), not a leak: it would give a max-requests above 32,000, a
+#: recycling that makes no practical difference.
+NOISE_PER_1K = 1 * MI
 #: A worker may grow by at most this much (or half its own size) before it is recycled.
 ALLOWED_GROWTH = 32 * MI
 
