@@ -141,3 +141,15 @@ def test_uwsgi_gets_the_cpu_and_shutdown_rules() -> None:
 def test_uwsgi_processes_against_the_memory_limit() -> None:
     # 16 processes + master at 60Mi each = 1020Mi under a 512Mi limit
     assert found("PF310", "uwsgi_app", "uwsgi_cli") == [("uwsgi_app/deploy/web.yaml", 15, "PF310")]
+
+
+def test_uwsgi_graceful_drain_against_the_grace_period() -> None:
+    # shop: preStop 5 + harakiri 60 (ini) + 3 > 30; admin: the hook on the command line and
+    # no harakiri, so the 60 s worker mercy + 3 > 45; not: shop-canary (70 s), worker
+    # (die-on-term only: killed at once), uwsgi_app (die-on-term, 30 s default)
+    assert found("PF550", "uwsgi_graceful", "uwsgi_app", "uwsgi_cli") == [
+        ("uwsgi_graceful/deploy/web.yaml", 15, "PF550"),
+        ("uwsgi_graceful/deploy/web.yaml", 51, "PF550"),
+    ]
+    # the graceful hook answers SIGTERM as die-on-term does: no PF549 there
+    assert found("PF549", "uwsgi_graceful") == []

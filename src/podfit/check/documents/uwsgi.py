@@ -67,6 +67,23 @@ class UwsgiConfig:
         return option.line if option and option.line else self.section_line or 1
 
 
+_GRACEFUL_TERM = re.compile(r"unix_signal:\s*(?:15|SIGTERM)\s+gracefully_kill_them_all")
+#: uWSGI's ``worker-reload-mercy`` default: how long a graceful shutdown waits for a worker.
+DEFAULT_WORKER_MERCY = 60
+
+
+def drains_on_term(config: UwsgiConfig) -> bool:
+    """SIGTERM remapped to a graceful shutdown (``hook-master-start = unix_signal:15
+    gracefully_kill_them_all``): workers finish their requests, then exit."""
+    hook = config.get("hook-master-start") or ""
+    return bool(_GRACEFUL_TERM.search(hook))
+
+
+def exits_on_term(config: UwsgiConfig) -> bool:
+    """Whether SIGTERM ends uWSGI (``die-on-term`` kills at once; the hook drains first)."""
+    return config.flag("die-on-term") or drains_on_term(config)
+
+
 def is_uwsgi_ini(path: str, text: str) -> bool:
     """An ini file with a ``[uwsgi]`` section (uwsgi.ini, app.ini, wsgi.ini…)."""
     return path.endswith(".ini") and "[uwsgi]" in text

@@ -7,5 +7,5 @@ MODULES: tuple[str, ...] = (
     "shell_form_server_command", "entrypoint_script_without_exec", "shell_wrapper_without_exec",
     "dev_server", "grace_period_too_short", "missing_prestop_delay",
     "unbounded_graceful_shutdown", "keepalive_below_proxy_timeout", "dev_server_in_module",
-    "uwsgi_sigterm_reloads",
+    "uwsgi_sigterm_reloads", "uwsgi_grace_period_too_short",
 )

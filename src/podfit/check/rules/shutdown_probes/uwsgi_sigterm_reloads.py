@@ -1,6 +1,9 @@
 """## What it does
 Reports uWSGI started without `die-on-term` (ini `die-on-term = true`, `--die-on-term` or
-`UWSGI_DIE_ON_TERM=1`) — in a container's command, or in an image's `CMD`/`ENTRYPOINT` — and,
+`UWSGI_DIE_ON_TERM=1`) or SIGTERM remapped to a graceful shutdown (`hook-master-start =
+unix_signal:15 gracefully_kill_them_all`, which also lets workers finish their requests;
+PF550 then checks the grace period) — in a container's command, or in an image's
+`CMD`/`ENTRYPOINT` — and,
 when the ini file is among the inputs, a missing `harakiri` (uWSGI's request timeout).
 
 Needs: a command that is `uwsgi` (Python by construction); the ini file when options are set
@@ -33,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.model import Model
+from podfit.check.model.documents import exits_on_term
 from podfit.check.model.servers import EffectiveServer
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -53,7 +57,7 @@ def check(model: Model) -> Iterator[Hit]:
         near = server.dockerfile.path if server.dockerfile is not None else server.path
         config = model.files.uwsgi_settings(server.command.argv, server.env, near)
         missing = []
-        if not config.flag("die-on-term"):
+        if not exits_on_term(config):
             missing.append("die-on-term")
         if config.path and config.get("harakiri") is None:
             missing.append("harakiri")
@@ -67,6 +71,7 @@ def check(model: Model) -> Iterator[Hit]:
                        "so every rollout ends in a SIGKILL with requests in flight")
         if "harakiri" in missing:
             why.append("without harakiri a stuck request holds its process forever")
-        settings = " and ".join("die-on-term = true" if m == "die-on-term" else "harakiri = 30"
-                                for m in missing)
+        settings = " and ".join("die-on-term = true (or hook-master-start = unix_signal:15 "
+                                "gracefully_kill_them_all, to let requests finish)"
+                                if m == "die-on-term" else "harakiri = 30" for m in missing)
         yield Hit(path, line, f"uWSGI: {'; '.join(why)}; set {settings}")
