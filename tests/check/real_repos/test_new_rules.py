@@ -153,3 +153,14 @@ def test_uwsgi_graceful_drain_against_the_grace_period() -> None:
     ]
     # the graceful hook answers SIGTERM as die-on-term does: no PF549 there
     assert found("PF549", "uwsgi_graceful") == []
+
+
+def test_base_image_workers_against_the_memory_limit() -> None:
+    # api: WEB_CONCURRENCY=4 (its Dockerfile) + master = 300Mi > 256Mi; tiny: at least 2
+    # gunicorn workers + master = 180Mi > 128Mi; legacy: 16 uWSGI processes + master > 512Mi;
+    # not: web (UWSGI_PROCESSES=2: 180Mi), own-command (PF307 judges it), capped (MAX_WORKERS=1)
+    assert found("PF311", "tiangolo_memory", "tiangolo", "uwsgi_app") == [
+        ("tiangolo/k8s.yaml", 32, "PF311"),
+        ("tiangolo_memory/k8s.yaml", 16, "PF311"),
+        ("tiangolo_memory/k8s.yaml", 37, "PF311"),
+    ]
