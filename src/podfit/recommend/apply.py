@@ -131,13 +131,28 @@ def _edit_container(container: Map, changes: dict[str, float | None], edits: _Ed
     return True
 
 
+def _covered(obj: object, found: set[tuple[str, str, str]]) -> bool:
+    if not isinstance(obj, Map):
+        return False
+    name = str(dig(obj, "metadata", "name") or "")
+    return any((str(obj.get("kind")), name, ref.name) in found for ref in containers(obj))
+
+
 def plan_edits(recommendations: Iterable[Recommendation], paths: list[str]) -> Plan:
-    """What the recommendations would change in the manifests under ``paths``."""
+    """What the recommendations would change in the manifests under ``paths``. A directory
+    with a ``kustomization.yaml`` is an overlay: its workloads get a patch file listed under
+    its ``patches:`` (see ``recommend.kustomize``); its files are not edited in place."""
+    from podfit.recommend.kustomize import kustomization_file, plan_patches
+
+    recommendations = list(recommendations)
     wanted = {(r.key.kind, r.key.name, r.key.container): r for r in recommendations
               if r.changes}
-    found: set[tuple[str, str, str]] = set()
-    plan = Plan()
-    for file in _files(paths):
+    overlays = [Path(p) for p in paths if Path(p).is_dir() and kustomization_file(Path(p))]
+    written, found, notes = plan_patches(recommendations, overlays)
+    patched = set(found)
+    plan = Plan([Outcome(w.path, w.before, w.after) for w in written], notes)
+    plain = [p for p in paths if Path(p) not in overlays]
+    for file in _files(plain):
         try:
             before = file.read_text(encoding="utf-8")
             documents = list(load_documents(before))
@@ -145,6 +160,8 @@ def plan_edits(recommendations: Iterable[Recommendation], paths: list[str]) -> P
             continue
         lines = before.splitlines(keepends=True)
         edits = _Edits()
+        if patched:  # an overlay's patch covers these already
+            documents = [d for d in documents if not _covered(d.data, patched)]
         for doc in documents:
             obj = doc.data
             if not isinstance(obj, Map) or obj.get("kind") not in POD_SPEC_PATHS:
