@@ -49,9 +49,8 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from podfit.check.documents.dockerfile import DockerfileDoc
-from podfit.check.documents.python_config import Requirements
 from podfit.check.model import Model
+from podfit.check.model.documents import DockerfileDoc, Requirements
 from podfit.check.model.images import stage_commands
 from podfit.check.model.installs import (
     normalize,
