@@ -164,3 +164,15 @@ def test_base_image_workers_against_the_memory_limit() -> None:
         ("tiangolo_memory/k8s.yaml", 16, "PF311"),
         ("tiangolo_memory/k8s.yaml", 37, "PF311"),
     ]
+
+
+def test_debug_mode_env_from_config_maps() -> None:
+    # envFrom (DJANGO_DEBUG on gunicorn), envFrom with prefix FLASK_ (ENV -> FLASK_ENV) and
+    # configMapKeyRef (FLASK_DEBUG <- DEBUG, the same line once); not: the Node frontend's
+    # DEBUG, nor dev/ (a sibling unit: its own app-config has DJANGO_DEBUG False)
+    assert found("PF812", "configmap_env") == [
+        ("configmap_env/prod/config.yaml", 8, "PF812"),
+        ("configmap_env/prod/config.yaml", 16, "PF812"),
+        ("configmap_env/prod/config.yaml", 17, "PF812"),
+    ]
+    assert found("PF812", "configmap_env/dev") == []
