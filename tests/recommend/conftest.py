@@ -31,6 +31,9 @@ SHOP = (
          workers=4, mem_request=400 * MI, mem_limit=600 * MI),
     Spec("api", replicas=4, hpa_target=70, total_rps=40, cpu_per_request=0.01, latency=0.05,
          cpu_request=0.5, runtime_metrics=True, workers=2, mem_limit=400 * MI),
+    Spec("api-red", replicas=3, hpa_target=60, total_rps=30, cpu_per_request=0.02,
+         latency=0.08, cpu_request=0.5, runtime_metrics=True, workers=3, mem_limit=400 * MI,
+         busy_gauge=False),  # an older podfit.runtime: only the latency histogram
     Spec("gunicorn-oom", runtime_metrics=True, workers=4, per_worker=80 * MI,
          worker_oom_at=0.6, mem_request=500 * MI, mem_limit=500 * MI),
     Spec("leaky", leak_per_hour=4 * MI, mem_limit=1024 * MI, mem_request=1024 * MI),

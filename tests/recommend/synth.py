@@ -45,6 +45,7 @@ class Spec:
     worker_oom_at: float | None = None  # fraction of the span where a worker is OOM-killed
     history_hours: float | None = None  # shorter history than the whole span
     threads: int = 1
+    busy_gauge: bool = True        # podfit_request_slots_busy (else only the latency histogram)
 
 
 @dataclass
@@ -273,8 +274,9 @@ def _emit_runtime(om: OpenMetrics, spec: Spec, pod: PodTrace, step: float) -> No
            [(t, spec.per_worker * (1 + 0.02 * (i % 3))) for i, t in enumerate(pod.steps)])
     om.add("podfit_request_slots", "gauge", "podfit_request_slots", r,
            [(t, float(spec.workers * spec.threads)) for t in pod.steps])
-    om.add("podfit_request_slots_busy", "gauge", "podfit_request_slots_busy", r,
-           list(zip(pod.steps, pod.busy, strict=True)))
+    if spec.busy_gauge:
+        om.add("podfit_request_slots_busy", "gauge", "podfit_request_slots_busy", r,
+               list(zip(pod.steps, pod.busy, strict=True)))
     count = total = 0.0
     count_pts, sum_pts = [], []
     for i, t in enumerate(pod.steps):

@@ -37,7 +37,7 @@ def test_every_workload_is_found_with_its_owner(result: RecommendResult) -> None
     names = {(r.key.namespace, r.key.kind, r.key.name) for r in result.recommendations}
     assert ("shop", "Deployment", "web") in names
     assert ("jobs", "Deployment", "nightly") in names
-    assert len(names) == 8
+    assert len(names) == 9
     assert not result.degradations
 
 
@@ -71,6 +71,16 @@ def test_hpa_workload_is_sized_from_busy_slots_without_a_shrink_loop(
     again = [recommend(history, Resources(cpu_request=req)).cpu_request.value
              for req in (0.5, 0.35, 0.25)]
     assert again == [api.cpu_request.value] * 3  # applying it and re-running changes nothing
+
+
+def test_hpa_sizing_from_the_latency_histogram_when_no_busy_gauge(
+        result: RecommendResult) -> None:
+    # RED metrics alone: rate(http_server_request_duration_seconds_sum) is the mean number of
+    # requests in flight (Little's law); CPU per busy slot = 0.02 core-s / 0.08 s = 0.25
+    red = by_name(result, "api-red")
+    assert red.cpu_request.value == pytest.approx(0.25 * 3, rel=0.1)  # × 3 slots
+    assert "HPA" in red.cpu_request.reason
+    assert "3 busy slots" in red.cpu_request.reason
 
 
 def test_worker_oom_inside_a_running_container_raises_the_limit(

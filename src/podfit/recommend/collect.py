@@ -257,8 +257,12 @@ class Collector:
                                f"[{w}]))"):
             out[s.labels.get("pod", "")]["restarts_" + s.labels.get("reason", "")] = s.last
         step = f"{int(self.step)}s"
-        busy = self._range(f"max by (pod) (avg_over_time(podfit_request_slots_busy{m}[{step}]))")
-        if not busy:  # Little's law: the rate of the latency sum is the mean concurrency
-            busy = self._range(f"sum by (pod) (rate(http_server_request_duration_seconds_sum"
-                               f"{m}[{step}]))")
-        return out, {s.labels.get("pod", ""): dict(s.points) for s in busy}
+        busy = {s.labels.get("pod", ""): dict(s.points) for s in self._range(
+            f"max by (pod) (avg_over_time(podfit_request_slots_busy{m}[{step}]))")}
+        if any(pod not in busy for pod in out):
+            # pods without the gauge (an older podfit.runtime, or another library's RED
+            # metrics): by Little's law the rate of the latency sum is the mean concurrency
+            for s in self._range(f"sum by (pod) (rate(http_server_request_duration_seconds_sum"
+                                 f"{m}[{step}]))"):
+                busy.setdefault(s.labels.get("pod", ""), dict(s.points))
+        return out, busy
