@@ -77,14 +77,18 @@ def test_v1_applies_limits_measures_and_cleans_up() -> None:
         assert (group.dirs["cpu"] / "cpu.cfs_quota_us").read_text().strip() == "20000"
         assert (group.dirs["cpu"] / "cpu.shares").read_text().strip() == "262144"
         assert int((group.dirs["memory"] / "memory.limit_in_bytes").read_text()) == 64 * 2**20
+        started = time.monotonic()
         proc = _spawn(group, "import time\nend = time.time() + 1\nwhile time.time() < end: pass")
         time.sleep(0.3)
         assert group.pids() == [proc.pid]
         proc.wait()
+        wall = time.monotonic() - started
         stats = group.stats()
-        # 1 s of wall time at a 0.2-CPU quota: about 0.2 s of CPU, throttled most periods.
-        assert 0.1 < stats.cpu_usage_s < 0.45
-        assert stats.nr_throttled >= 0.5 * stats.nr_periods > 0
+        # A busy loop under a 0.2-CPU quota: the kernel throttles it and never lets it use more
+        # than 0.2 s of CPU per wall second, however fast or busy the host is (one period of
+        # slack for the interpreter's start).
+        assert 0 < stats.cpu_usage_s <= 0.2 * wall + 0.1
+        assert stats.nr_throttled > 0 < stats.nr_periods
         assert stats.memory_peak > 0
         sleeper = _spawn(group, "import time; time.sleep(60)")
         time.sleep(0.2)
