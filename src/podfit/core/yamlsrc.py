@@ -8,6 +8,7 @@ laughs") and costs about what ``yaml.load`` costs.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,19 +32,31 @@ class YamlTooLarge(ValueError):
 
 
 class Map(dict[str, Any]):
-    """A mapping that knows the line and column of itself and of each of its keys (1-based)."""
+    """A mapping that knows the line and column of itself and the line of each key (1-based).
 
-    __slots__ = ("column", "key_lines", "line")
+    Key lines are a list in key order (the mapping's own order), not a dict of tuples: the
+    line maps were most of the memory a large repository costs. A mapping whose order is not
+    its keys' (a ``<<`` merge, a repeated key) keeps a dict instead.
+    """
+
+    __slots__ = ("_lines", "column", "line")
 
     def __init__(self, line: int, column: int) -> None:
         super().__init__()
         self.line = line
         self.column = column
-        self.key_lines: dict[str, tuple[int, int]] = {}
+        self._lines: list[int] | dict[str, int] = []
 
     def line_of(self, key: str) -> int:
         """Line of ``key`` when present, else the mapping's own line."""
-        return self.key_lines.get(key, (self.line, self.column))[0]
+        lines = self._lines
+        if isinstance(lines, dict):
+            return lines.get(key, self.line)
+        if key in self:
+            for index, name in enumerate(self):
+                if name == key:
+                    return lines[index]
+        return self.line
 
     def value_line(self, key: str) -> int:
         value = self.get(key)
@@ -81,6 +94,9 @@ _BOOL = {"true": True, "false": False, "yes": True, "no": False, "on": True, "of
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 _Scalar = yaml.ScalarNode
+#: Keys repeat in every object ("name", "image"…); one string each keeps ten overlays of a
+#: repository from holding ten copies of every key.
+_intern = sys.intern
 
 
 class _Builder:
@@ -105,7 +121,9 @@ class _Builder:
         if cls is yaml.MappingNode:
             mark = node.start_mark
             result = Map(mark.line + 1, mark.column + 1)
-            key_lines = result.key_lines
+            lines: list[int] = []
+            result._lines = lines
+            merged_any = False
             for key_node, value_node in node.value:
                 if type(key_node) is not _Scalar:
                     raise yaml.constructor.ConstructorError(
@@ -114,8 +132,9 @@ class _Builder:
                         key_node.start_mark)
                 tag = key_node.tag
                 if tag == _STR:
-                    key = key_node.value
+                    key = _intern(key_node.value)
                 elif tag == _MERGE:
+                    merged_any = True
                     merged = self.build(value_node, depth)
                     for item in merged if isinstance(merged, list) else [merged]:
                         if isinstance(item, dict):
@@ -131,8 +150,9 @@ class _Builder:
                     result[key] = value_node.value
                 else:
                     result[key] = self.build(value_node, depth)
-                key_mark = key_node.start_mark
-                key_lines[key] = (key_mark.line + 1, key_mark.column + 1)
+                lines.append(key_node.start_mark.line + 1)
+            if merged_any or len(lines) != len(result):
+                result._lines = self._line_dict(node)
             return result
         if cls is yaml.SequenceNode:
             mark = node.start_mark
@@ -143,6 +163,17 @@ class _Builder:
                 lines.append(item.start_mark.line + 1)
             return seq
         return self._scalar_value(node)  # pragma: no cover - composers make only these three
+
+    def _line_dict(self, node: yaml.Node) -> dict[str, int]:
+        """Key lines of a mapping whose order is not its keys' (merges, repeated keys): the
+        last occurrence of a key wins, merged keys take the mapping's line."""
+        found: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE:
+                continue
+            key = key_node.value if key_node.tag == _STR else self._scalar_value(key_node)
+            found[key if isinstance(key, str) else str(key)] = key_node.start_mark.line + 1
+        return found
 
     @property
     def _scalar(self) -> yaml.constructor.SafeConstructor:

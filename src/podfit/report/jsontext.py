@@ -1,0 +1,87 @@
+"""``json.dumps(value, indent=2)``, byte for byte, about three times faster.
+
+The standard library uses its C encoder only without ``indent``; with it, every value goes
+through a chain of Python generators, which made the JSON report ~10% of a ``check`` run on
+a large repository. Strings are escaped by the same C function ``json`` uses; anything this
+writer does not know (a float NaN, a non-string key, an unknown type) is left to ``json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from json.encoder import encode_basestring_ascii
+from typing import Any
+
+
+class _Unhandled(Exception):
+    """A value ``json`` formats in a way this writer does not repeat."""
+
+
+def dumps_indented(value: Any) -> str:
+    """The text ``json.dumps(value, indent=2)`` returns."""
+    out: list[str] = []
+    try:
+        _write(value, "\n", out)
+    except _Unhandled:
+        return json.dumps(value, indent=2)
+    return "".join(out)
+
+
+def _scalar(value: Any) -> str:
+    # The order of json's encoder: str, None, True, False, int, float.
+    if isinstance(value, str):
+        return encode_basestring_ascii(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float.__repr__(value)
+    raise _Unhandled
+
+
+#: Exact types written without a call into :func:`_scalar` (the common case).
+_EXACT: dict[type, Any] = {str: encode_basestring_ascii, int: int.__repr__,
+                           bool: lambda v: "true" if v else "false",
+                           type(None): lambda v: "null"}
+
+
+def _text(value: Any, newline: str) -> str:
+    write = _EXACT.get(type(value))
+    if write is not None:
+        return str(write(value))
+    if isinstance(value, list | tuple | dict):
+        out: list[str] = []
+        _write(value, newline, out)
+        return "".join(out)
+    return _scalar(value)
+
+
+def _write(value: Any, newline: str, out: list[str]) -> None:
+    inner = newline + "  "
+    exact = _EXACT.get
+    if isinstance(value, list | tuple):
+        if not value:
+            out.append("[]")
+            return
+        out.append("[" + inner + ("," + inner).join([
+            w(item) if (w := exact(type(item))) else _text(item, inner) for item in value])
+            + newline + "]")
+    elif isinstance(value, dict):
+        if not value:
+            out.append("{}")
+            return
+        for key in value:
+            if not isinstance(key, str):
+                raise _Unhandled
+        out.append("{" + inner + ("," + inner).join([
+            encode_basestring_ascii(key) + ": "
+            + (w(item) if (w := exact(type(item))) else _text(item, inner))
+            for key, item in value.items()]) + newline + "}")
+    else:
+        out.append(_scalar(value))
