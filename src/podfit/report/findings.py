@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from podfit import __version__
 from podfit.check.rule import LoadedRule
 from podfit.core.models import CheckResult, Finding, Severity
+from podfit.report.jsontext import dumps_indented
 
 JSON_VERSION = 1
 
@@ -46,7 +47,7 @@ def render_json(result: CheckResult, rules: Sequence[LoadedRule] = ()) -> str:
         "errors": [{"path": e.path, "line": e.line, "message": e.message, "hint": e.hint}
                    for e in result.errors],
     }
-    return json.dumps(payload, indent=2) + "\n"
+    return dumps_indented(payload) + "\n"  # the bytes of json.dumps(indent=2), faster
 
 
 def _files(count: int) -> str:
