@@ -38,7 +38,13 @@ from podfit.check.inputs import (
     walk,
 )
 from podfit.check.model import Model, build_model
-from podfit.check.model.image_links import Evidence, ImageLink, attach_links, container_links
+from podfit.check.model.image_links import (
+    Evidence,
+    ImageLink,
+    attach_links,
+    container_links,
+    recording,
+)
 from podfit.check.registry import UNUSED_SUPPRESSION, load_rules
 from podfit.check.rule import LoadedRule
 from podfit.check.settings import CheckSettings
@@ -297,12 +303,15 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     rules = load_rules()
     active = [r for r in rules if r.check is not None and enabled(r, settings, select, ignore)]
     findings: list[Finding] = []
+    used_links: dict[str, set[ImageLink]] = {}  # rule code -> the links it looked up
     for done, loaded in enumerate(active, 1):
         assert loaded.check is not None
         try:  # a rule's findings count only when it completes
-            findings += [Finding(loaded.rule.code, loaded.rule.name, loaded.rule.severity,
-                                 hit.path, hit.line, hit.column, hit.message, hit.fix)
-                         for hit in loaded.check(model)]
+            with recording() as used_links[loaded.rule.code]:
+                findings += [Finding(loaded.rule.code, loaded.rule.name, loaded.rule.severity,
+                                     hit.path, hit.line, hit.column, hit.message, hit.fix,
+                                     hit.links)
+                             for hit in loaded.check(model)]
         except Exception as exc:  # a rule bug must not cost the user the other findings
             errors.append(FileError("<podfit>", f"rule {loaded.rule.code} "
                                     f"({loaded.rule.name}) failed: {type(exc).__name__}: {exc}",
@@ -315,7 +324,8 @@ def run_check(paths: Iterable[str], settings: CheckSettings, *, select: tuple[st
     unused = next(r for r in rules if r.rule.code == UNUSED_SUPPRESSION)
     if enabled(unused, settings, select, ignore):
         findings += _unused(suppressions, unused, {r.rule.code for r in active})
-    findings = _template_lines(attach_links(findings, _link_spans(model)), rendered)
+    findings = _template_lines(attach_links(findings, _link_spans(model), used_links),
+                               rendered)
     findings = _knock_on(findings, errors)
     notice = next(r for r in rules if r.rule.code == UNRENDERED_INPUT)
     if enabled(notice, settings, select, ignore):
@@ -343,9 +353,10 @@ def _knock_on(findings: list[Finding], errors: list[FileError]) -> list[Finding]
     return [f for f in findings if f.code not in KNOCK_ON or not near(f.path)]
 
 
-def _link_spans(model: Model) -> dict[str, list[tuple[int, int, ImageLink]]]:
-    objects = ((w.obj.path, w.obj.line, w.obj.end_line, str(w.container.get("image")),
-                w.obj.path) for w in model.app_containers if w.container.get("image"))
+def _link_spans(model: Model) -> dict[str, list[tuple[int, int, int, ImageLink | None]]]:
+    objects = ((w.obj.path, w.obj.line, w.obj.end_line, w.line_of(),
+                str(w.container.get("image")), w.obj.path)
+               for w in model.app_containers if w.container.get("image"))
     return container_links(objects, model.files.link_for_image)
 
 

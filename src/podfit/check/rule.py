@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
-from podfit.core.models import Fix, FixSafety, Severity
+from podfit.core.models import Fix, FixSafety, ImageLink, Severity
 
 
 class Category(enum.Enum):
@@ -79,6 +79,7 @@ class Hit:
     message: str
     column: int = 1
     fix: Fix | None = None
+    links: tuple[ImageLink, ...] = ()  # evidence the hit rests on (image <-> Dockerfile)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,23 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class ImageLink:
+    """Evidence a finding rests on: a manifest's image linked to the Dockerfile that builds
+    it, and why (``"voting/docker-compose.yml:4 (compose)"``, ``"folder named like the
+    image"``…)."""
+
+    image: str
+    dockerfile: str
+    evidence: str
+
+    def describe(self) -> str:
+        return f"image {self.image} is built from {self.dockerfile} ({self.evidence})"
+
+    def as_json(self) -> dict[str, str]:
+        return {"image": self.image, "dockerfile": self.dockerfile, "evidence": self.evidence}
+
+
+@dataclass(frozen=True)
 class Finding:
     """One rule violation at one place."""
 
@@ -84,6 +101,8 @@ class Finding:
     column: int
     message: str
     fix: Fix | None = None
+    #: The links the finding rests on (reporters show them; JSON omits the key when empty).
+    links: tuple[ImageLink, ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from podfit import __version__
 from podfit.check.rule import LoadedRule
-from podfit.core.models import CheckResult, Finding, Severity
+from podfit.core.models import CheckResult, Finding, ImageLink, Severity
 from podfit.report.jsontext import dumps_indented
 
 JSON_VERSION = 1
@@ -32,9 +32,8 @@ def _finding_json(f: Finding) -> dict[str, object]:
     return data
 
 
-def _link_json(link: object) -> object:
-    as_json = getattr(link, "as_json", None)
-    return as_json() if callable(as_json) else str(link)
+def _link_json(link: ImageLink) -> dict[str, str]:
+    return link.as_json()
 
 
 def render_json(result: CheckResult, rules: Sequence[LoadedRule] = ()) -> str:
@@ -166,14 +165,12 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
                          break_on_hyphens=False, break_long_words=False) or [first.rstrip()]
 
 
-def _links_of(finding: Finding) -> tuple[object, ...]:
-    links = getattr(finding, "links", ())
-    return tuple(links) if isinstance(links, tuple | list) else ()
+def _links_of(finding: Finding) -> tuple[ImageLink, ...]:
+    return finding.links
 
 
-def _link_text(link: object) -> str:
-    describe = getattr(link, "describe", None)
-    return str(describe()) if callable(describe) else str(link)
+def _link_text(link: ImageLink) -> str:
+    return link.describe()
 
 
 def render_full(result: CheckResult, rules: Sequence[LoadedRule] = ()) -> str:

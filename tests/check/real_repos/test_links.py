@@ -91,3 +91,52 @@ def test_show_links_prints_the_table() -> None:
     assert lines[start + 2] == (
         "  voting/k8s/vote.yaml:15 Deployment/vote: image ghcr.io/acme/voting-frontend:1.0 "
         "is built from voting/vote/Dockerfile (voting/Makefile:5 (build-line))")
+
+
+def _linked(codes: str, *dirs: str) -> list[tuple[str, int, str, tuple[str, ...]]]:
+    import os
+
+    from podfit.check.engine import run_check
+
+    root = HERE.parent.parent.parent
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = run_check([str((HERE / d).relative_to(root)) for d in dirs], CheckSettings(),
+                           select=tuple(codes.split(",")))
+    finally:
+        os.chdir(cwd)
+    prefix = "tests/check/real_repos/"
+    return sorted((f.path.removeprefix(prefix), f.line, f.code,
+                   tuple(link.image for link in f.links)) for f in result.findings)
+
+
+def test_every_finding_resting_on_a_link_carries_it() -> None:
+    # PF805 (security) reads the linked Dockerfile's USER; PF308 in the Dockerfile names the
+    # containers that run the image; in a pod of two linked containers each finding carries
+    # its own container's link only
+    assert ("voting/k8s/worker.yaml", 15, "PF805",
+            ("dockersamples/examplevotingapp_worker",)) in _linked("PF805", "voting")
+    assert _linked("PF308", "tiangolo") == [
+        ("tiangolo/api/Dockerfile", 2, "PF308", ("ghcr.io/acme/api:2.0",)),
+        ("tiangolo/k8s.yaml", 31, "PF308", ()),  # a pulled base image: no link to rest on
+    ]
+    assert [f for f in _linked("PF311,PF805", "tiangolo_memory") if f[0].endswith("k8s.yaml")
+            and f[1] in (14, 16, 18)] == [
+        ("tiangolo_memory/k8s.yaml", 14, "PF805", ("ghcr.io/acme/api:1.2",)),
+        ("tiangolo_memory/k8s.yaml", 16, "PF311", ("ghcr.io/acme/api:1.2",)),
+        ("tiangolo_memory/k8s.yaml", 18, "PF805", ("ghcr.io/acme/web:1.2",)),
+    ]
+
+
+def test_findings_without_links_keep_the_json_shape() -> None:
+    import json
+
+    from podfit.check.engine import run_check
+    from podfit.report.findings import render_json
+
+    result = run_check([str(HERE / "secrets")], CheckSettings(), select=("PF814",))
+    findings = json.loads(render_json(result))["findings"]
+    assert findings
+    assert all(list(f) == ["code", "name", "severity", "path", "line", "column", "message",
+                           "fix"] for f in findings)

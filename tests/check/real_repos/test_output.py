@@ -4,12 +4,11 @@ exit code of info-only runs."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from podfit.core.models import CheckResult, Finding, Fix, FixSafety, Severity
+from podfit.core.models import CheckResult, Finding, Fix, FixSafety, ImageLink, Severity
 from podfit.report.findings import CONCISE_WIDTH, render_concise, render_full, render_json
 
 
@@ -60,33 +59,15 @@ def test_concise_lines_are_short(tmp_path: Path) -> None:
     assert out[1] == "<stdin>:3:1: PF701 [*] final stage does not set PYTHONUNBUFFERED=1"
 
 
-@dataclass(frozen=True)
-class _Link:
-    image: str
-    dockerfile: str
-    evidence: str
-
-    def describe(self) -> str:
-        return f"{self.image} is built from {self.dockerfile} ({self.evidence})"
-
-    def as_json(self) -> dict[str, str]:
-        return {"image": self.image, "dockerfile": self.dockerfile, "evidence": self.evidence}
-
-
-@dataclass(frozen=True)
-class _LinkedFinding(Finding):
-    links: tuple[_Link, ...] = ()
-
-
 def test_links_in_json_and_full(tmp_path: Path) -> None:
-    link = _Link("acme/vote:1", "vote/Dockerfile", "docker-compose.yml:4 (compose)")
-    finding = _LinkedFinding("PF512", "x", Severity.WARNING, "k8s/vote.yaml", 9, 1, "m",
-                             links=(link,))
+    link = ImageLink("acme/vote:1", "vote/Dockerfile", "docker-compose.yml:4 (compose)")
+    finding = Finding("PF512", "x", Severity.WARNING, "k8s/vote.yaml", 9, 1, "m",
+                      links=(link,))
     result = CheckResult((finding, *_result(tmp_path).findings))
     data = json.loads(render_json(result))["findings"]
     assert data[0]["links"] == [link.as_json()]
     assert "links" not in data[1]  # only findings that rest on a link carry the field
-    assert ("  = link: acme/vote:1 is built from vote/Dockerfile "
+    assert ("  = link: image acme/vote:1 is built from vote/Dockerfile "
             "(docker-compose.yml:4 (compose))") in render_full(result).splitlines()
 
 

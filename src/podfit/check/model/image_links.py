@@ -11,8 +11,11 @@ repository builds.
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from podfit.check.documents.dockerfile import DockerfileDoc
@@ -22,22 +25,25 @@ from podfit.check.documents.image_builds import (
     image_basename,
     image_repository,
 )
-from podfit.core.models import Finding
+from podfit.core.models import Finding, ImageLink
+
+__all__ = ["NO_EVIDENCE", "Evidence", "ImageLink", "attach_links", "container_links",
+           "link_image", "recording"]
+
+#: The links looked up while a rule runs (``None`` outside :func:`recording`): a finding of
+#: that rule in the Dockerfile, or in the object whose image a link names, rests on it.
+_USED: ContextVar[set[ImageLink] | None] = ContextVar("podfit_used_links", default=None)
 
 
-@dataclass(frozen=True)
-class ImageLink:
-    """A manifest image linked to the Dockerfile that builds it, and why."""
-
-    image: str
-    dockerfile: str
-    evidence: str  # "voting/docker-compose.yml:4 (compose)", "folder name", …
-
-    def describe(self) -> str:
-        return f"image {self.image} is built from {self.dockerfile} ({self.evidence})"
-
-    def as_json(self) -> dict[str, str]:
-        return {"image": self.image, "dockerfile": self.dockerfile, "evidence": self.evidence}
+@contextmanager
+def recording() -> Iterator[set[ImageLink]]:
+    """Collect every link :func:`link_image` returns inside the block."""
+    used: set[ImageLink] = set()
+    token = _USED.set(used)
+    try:
+        yield used
+    finally:
+        _USED.reset(token)
 
 
 def _namespace(repository: str) -> str:
@@ -124,6 +130,17 @@ def link_image(image: str, docs: Sequence[DockerfileDoc], evidence: Evidence,
     """The Dockerfile among ``docs`` that builds ``image``, with the evidence."""
     if not docs:
         return None  # manifests only: nothing to link (the common, hot case)
+    found = _link_image(image, docs, evidence, configured, third_party)
+    used = _USED.get()
+    if found is not None and used is not None:
+        used.add(found)
+    return found
+
+
+def _link_image(image: str, docs: Sequence[DockerfileDoc], evidence: Evidence,
+                configured: Mapping[str, str], third_party: frozenset[str]) -> ImageLink | None:
+    if not docs:
+        return None  # manifests only: nothing to link (the common, hot case)
     repo = image_repository(image)
     by_path = {doc.path: doc for doc in docs}
     for pattern, path in configured.items():
@@ -151,45 +168,55 @@ def link_image(image: str, docs: Sequence[DockerfileDoc], evidence: Evidence,
     return None
 
 
-@dataclass(frozen=True)
-class LinkedFinding(Finding):
-    """A finding that rests on an image <-> Dockerfile link, with the link (reporters show
-    it: ``links`` in JSON, a ``link:`` line in the full text format)."""
-
-    links: tuple[ImageLink, ...] = ()
-
-
 #: Categories whose rules read a container's server through its image's Dockerfile.
 LINKED_CATEGORIES = frozenset({"3", "5", "7"})
 
 
-def container_links(objects: Iterable[tuple[str, int, int, str, str]],
+Spans = Mapping[str, list[tuple[int, int, int, ImageLink | None]]]
+
+
+def container_links(objects: Iterable[tuple[str, int, int, int, str, str]],
                     link: Callable[[str, str], ImageLink | None],
-                    ) -> dict[str, list[tuple[int, int, ImageLink]]]:
-    """``path -> [(first line, last line, link)]`` of every object whose container image is
-    linked to a Dockerfile; ``objects`` are ``(path, line, end line, image, near)``."""
-    out: dict[str, list[tuple[int, int, ImageLink]]] = {}
-    for path, first, last, image, near in objects:
-        found = link(image, near)
-        if found is not None:
-            out.setdefault(path, []).append((first, last, found))
-    return out
+                    ) -> dict[str, list[tuple[int, int, int, ImageLink | None]]]:
+    """``path -> [(object's first line, last line, container's line, link or None)]`` of the
+    containers of every object with a linked image; ``objects`` are ``(path, line, end line,
+    container line, image, near)`` in input order."""
+    out: dict[str, list[tuple[int, int, int, ImageLink | None]]] = {}
+    for path, first, last, start, image, near in objects:
+        out.setdefault(path, []).append((first, last, start, link(image, near)))
+    return {path: spans for path, spans in out.items() if any(s[3] for s in spans)}
 
 
-def attach_links(findings: Sequence[Finding],
-                 spans: Mapping[str, list[tuple[int, int, ImageLink]]]) -> list[Finding]:
-    """Findings of server-reading rules inside a linked object carry the link."""
-    if not spans:
+def _span_links(spans: Sequence[tuple[int, int, int, ImageLink | None]],
+                line: int) -> list[ImageLink]:
+    """The links of the object around ``line``: its container's when ``line`` is inside one
+    (from its line to the next container's), every container's when it is on the pod."""
+    inside = [s for s in spans if s[0] <= line <= s[1]]
+    starts = [s for s in inside if s[2] <= line]
+    if starts:
+        start = max(s[2] for s in starts)
+        inside = [s for s in starts if s[2] == start]
+    return [s[3] for s in inside if s[3] is not None]
+
+
+def attach_links(findings: Sequence[Finding], spans: Spans,
+                 used: Mapping[str, set[ImageLink]] | None = None) -> list[Finding]:
+    """Each finding that rests on an image <-> Dockerfile link carries it: findings of
+    server-reading rules (their server comes through the link) inside a linked container or
+    its pod, and findings of any rule that looked the link up (:func:`recording`) there or in
+    the Dockerfile it links to."""
+    used = used or {}
+    if not spans and not any(used.values()):
         return list(findings)
     out: list[Finding] = []
     for finding in findings:
-        hits = tuple(dict.fromkeys(
-            link for first, last, link in spans.get(finding.path, ())
-            if first <= finding.line <= last)) if finding.code[2:3] in LINKED_CATEGORIES else ()
-        if not hits:
-            out.append(finding)
-            continue
-        out.append(LinkedFinding(finding.code, finding.name, finding.severity, finding.path,
-                                 finding.line, finding.column, finding.message, finding.fix,
-                                 links=hits))
+        looked_up = used.get(finding.code, set())
+        always = finding.code[2:3] in LINKED_CATEGORIES
+        hits = [link for link in _span_links(spans.get(finding.path, ()), finding.line)
+                if always or link in looked_up]
+        hits += sorted((link for link in looked_up if link.dockerfile == finding.path),
+                       key=lambda link: (link.image, link.evidence))
+        found = tuple(dict.fromkeys((*finding.links, *hits)))
+        out.append(dataclasses.replace(finding, links=found) if found != finding.links
+                   else finding)
     return out
