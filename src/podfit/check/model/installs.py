@@ -103,32 +103,6 @@ def os_packages(cmd: Command) -> list[str] | None:
     return None
 
 
-#: Python packages that build from source on Alpine/musl. ``True``: always (sdist only, or no
-#: musllinux wheels at all); ``False``: musllinux wheels exist only for recent releases and
-#: Python versions, so the package often builds from source (reported with compiler evidence).
-MUSL_BUILDS: dict[str, tuple[bool, str]] = {
-    "psycopg2": (True, "sdist only: needs gcc and postgresql-dev; psycopg2-binary has wheels"),
-    "mysqlclient": (True, "sdist only: needs gcc and mariadb-dev"),
-    "uwsgi": (True, "sdist only: needs gcc and linux-headers"),
-    "mod-wsgi": (True, "sdist only: needs gcc and the Apache headers"),
-    "python-ldap": (True, "sdist only: needs gcc and openldap-dev"),
-    "torch": (True, "no musllinux wheels"),
-    "tensorflow": (True, "no musllinux wheels"),
-    "grpcio": (False, "often builds from source on musl, which takes many minutes"),
-    "grpcio-tools": (False, "often builds from source on musl"),
-    "pandas": (False, "older releases have no musllinux wheels"),
-    "numpy": (False, "older releases have no musllinux wheels"),
-    "scipy": (False, "older releases have no musllinux wheels; needs gfortran"),
-    "scikit-learn": (False, "older releases have no musllinux wheels"),
-    "matplotlib": (False, "older releases have no musllinux wheels"),
-    "pyarrow": (False, "musllinux wheels missing for many releases"),
-    "lxml": (False, "older releases need libxml2-dev and libxslt-dev"),
-    "cryptography": (False, "older releases need Rust and openssl-dev"),
-    "pillow": (False, "older releases need jpeg-dev and zlib-dev"),
-    "gevent": (False, "older releases have no musllinux wheels"),
-}
-
-
 _REQUIREMENT_OPTS = frozenset({"-r", "--requirement"})
 
 
