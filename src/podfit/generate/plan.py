@@ -453,8 +453,9 @@ def _web_workload(name: str, server: str, *, app_ref: str | None,
                prof.reasons.get("workers", "measured by podfit profile"))
     else:
         decide("web.workers", "from podfit.runtime at start",
-               "floor(pod CPUs), at least 1, capped by memory: computed in the pod so a resize "
-               "or a new limit needs no new image")
+               "floor(pod CPUs), at least 1, capped by memory, each serving requests from "
+               "gthread x 8 threads (podfit.runtime's default until podfit profile measures "
+               "the app): computed in the pod so a resize or a new limit needs no new image")
     command: tuple[str, ...]
     if server == "gunicorn":
         command = ("gunicorn", "--config", "gunicorn.conf.py", str(app_ref))

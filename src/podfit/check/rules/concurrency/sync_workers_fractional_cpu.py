@@ -57,6 +57,7 @@ from collections.abc import Iterator
 
 from podfit.check.model import Model
 from podfit.check.model.processes import option_origin, servers
+from podfit.check.model.servers import uses_podfit_runtime
 from podfit.check.model.workloads import container_name, resources
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -77,6 +78,8 @@ def check(model: Model) -> Iterator[Hit]:
         threads = server.int_option("threads")
         if worker_class not in _SYNC or (threads is None and "threads" in server.options):
             continue  # another class, or threads computed in a config: not judged
+        if "worker_class" not in server.options and uses_podfit_runtime(server):
+            continue  # podfit.runtime.gunicorn_conf runs gthread x 8 unless told otherwise
         if threads is not None and threads > 1:
             continue  # gunicorn switches sync to gthread when threads > 1
         limit = resources(workload.container).cpu_limit
@@ -88,4 +91,5 @@ def check(model: Model) -> Iterator[Hit]:
                   f"threads (worker class from {origin.text}) under a CPU limit of "
                   f"{format_cpu(limit)}: each request holds a whole process and the quota "
                   "throttles it in 100 ms CFS periods, so p99 latency spikes; use "
-                  "`--worker-class gthread --threads 4` or a CPU limit of at least 1")
+                  "`--worker-class gthread --threads 8` (podfit.runtime's default for unmeasured "
+                  "apps; `podfit profile` measures the best count) or a CPU limit of at least 1")
