@@ -640,7 +640,9 @@ def pareto_png(result: dict[str, Any], path: Path) -> None:
 
 
 def write_md(data: dict[str, Any]) -> None:
-    lines = ["# podfit recommend: benchmark", ""]
+    lines = ["# podfit recommend: benchmark", "",
+             "Measured on a shared 2-core machine loaded by other engineers' runs: wall times "
+             "vary with that load, and Prometheus' peak RSS with its GC timing.", ""]
     ev = data.get("eval")
     if ev:
         lines += [f"Counterfactual replay: {ev['workloads']} seeded synthetic workloads "
@@ -764,7 +766,7 @@ def main() -> None:
                  else None)
         result = evaluate(args.workloads, args.seed, not args.no_sweep, specs)
         if args.from_profile:
-            result["from_profile"] = str(args.from_profile.relative_to(ROOT))
+            result["from_profile"] = str(args.from_profile)
         result["reductions"] = reductions(result["tools"])
         if result["pareto"] and args.name == "eval":
             pareto_png(result, RESULTS / "recommend-pareto.png")
