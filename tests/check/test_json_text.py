@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from podfit.report.jsontext import dumps_indented
+from podfit.report.jsontext import Each, dumps_indented
 
 
 class _Level(StrEnum):
@@ -27,3 +27,15 @@ def test_same_bytes_as_json(value: Any) -> None:
 def test_unknown_types_still_fail_as_in_json() -> None:
     with pytest.raises(TypeError):
         dumps_indented({"x": object()})
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 1201])
+def test_each_writes_what_a_list_would(count: int) -> None:
+    items = list(range(count))
+    def convert(n: int) -> dict[str, object]:
+        return {"n": n, "fix": None if n % 2 else {"safety": "safe"}, "links": [str(n)] * (n % 3)}
+    payload = {"version": 1, "findings": Each(items, convert), "errors": []}
+    expected = {"version": 1, "findings": [convert(n) for n in items], "errors": []}
+    assert dumps_indented(payload, "\n") == json.dumps(expected, indent=2) + "\n"
+    assert dumps_indented({"x": Each(items, convert), "nan": float("nan")}) == json.dumps(
+        {"x": [convert(n) for n in items], "nan": float("nan")}, indent=2)

@@ -147,7 +147,7 @@ class _Builder:
                         key = str(key)
                 if type(value_node) is _Scalar and value_node.tag == _STR:
                     self.count += 1
-                    result[key] = value_node.value
+                    result[key] = _intern(value_node.value)
                 else:
                     result[key] = self.build(value_node, depth)
                 lines.append(key_node.start_mark.line + 1)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from podfit import __version__
 from podfit.check.rule import LoadedRule
 from podfit.core.models import CheckResult, Finding, ImageLink, Severity
-from podfit.report.jsontext import dumps_indented
+from podfit.report.jsontext import Each, dumps_indented
 
 JSON_VERSION = 1
 
@@ -42,11 +42,11 @@ def render_json(result: CheckResult, rules: Sequence[LoadedRule] = ()) -> str:
         "version": JSON_VERSION,
         "podfit": __version__,
         "files_checked": result.files_checked,
-        "findings": [_finding_json(f) for f in result.findings],
+        "findings": Each(result.findings, _finding_json),  # one dict at a time
         "errors": [{"path": e.path, "line": e.line, "message": e.message, "hint": e.hint}
                    for e in result.errors],
     }
-    return dumps_indented(payload) + "\n"  # the bytes of json.dumps(indent=2), faster
+    return dumps_indented(payload, "\n")  # the bytes of json.dumps(indent=2), faster
 
 
 def _files(count: int) -> str:
