@@ -176,3 +176,13 @@ def test_debug_mode_env_from_config_maps() -> None:
         ("configmap_env/prod/config.yaml", 17, "PF812"),
     ]
     assert found("PF812", "configmap_env/dev") == []
+
+
+def test_base_image_formula_only_while_its_start_script_runs() -> None:
+    # custom/ has a CMD of its own, own-command a container command: neither runs the
+    # image's formula (PF308 and PF311 silent); tiny runs the image's start script
+    assert found("PF308,PF311", "tiangolo_memory") == [
+        ("tiangolo_memory/k8s.yaml", 16, "PF311"),
+        ("tiangolo_memory/k8s.yaml", 36, "PF308"),
+        ("tiangolo_memory/k8s.yaml", 37, "PF311"),
+    ]

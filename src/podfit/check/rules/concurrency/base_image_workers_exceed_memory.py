@@ -9,7 +9,8 @@ master; `UWSGI_PROCESSES` (16 by default) uWSGI processes plus the master. The v
 read from the Dockerfile's `ENV` and the container's `env`.
 
 Needs: the base image's name (these images are Python by construction), no command of the
-container's own, and a memory limit.
+container's own (nor a `CMD`/`ENTRYPOINT` of its Dockerfile other than the image's
+`/start.sh`), and a memory limit.
 
 ## Why is this bad?
 Each worker imports the app. These images size the count from the node's CPUs (gunicorn) or
@@ -57,10 +58,12 @@ No automatic fix: memory per worker is a measurement (`podfit profile`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
+from podfit.check.model.documents import GUNICORN_START as _GUNICORN
+from podfit.check.model.documents import UWSGI_START as _UWSGI
+from podfit.check.model.documents import own_start
 from podfit.check.model.servers import container_env
 from podfit.check.model.workloads import Workload, container_name, resources
 from podfit.check.rule import Category, Hit, Rule
@@ -72,8 +75,6 @@ RULE = Rule(code="PF311", name="base-image-workers-exceed-memory", severity=Seve
             summary="A base image's own worker count × per-worker memory above the limit.",
             category=Category.CONCURRENCY)
 
-_GUNICORN = re.compile(r"(?:^|/)tiangolo/(?:uvicorn-gunicorn|meinheld-gunicorn)")
-_UWSGI = re.compile(r"(?:^|/)tiangolo/uwsgi-nginx")
 #: tiangolo/uwsgi-nginx's ``UWSGI_PROCESSES`` default (``UWSGI_CHEAPER`` 2 only delays them).
 _UWSGI_DEFAULT = 16
 #: The gunicorn images' floor: ``max(cores × WORKERS_PER_CORE, 2)``; the node's cores are
@@ -95,7 +96,7 @@ def _base(model: Model, workload: Workload) -> tuple[str, dict[str, str]] | None
     if doc is None or stage is None:
         return None
     base = doc.base_image(stage)
-    if not (_GUNICORN.search(base) or _UWSGI.search(base)):
+    if not (_GUNICORN.search(base) or _UWSGI.search(base)) or own_start(stage):
         return None
     return base, {**doc.stage_env(stage), **container_env(workload)}
 

@@ -6,7 +6,8 @@ count from the node's CPUs, when nothing caps it: `tiangolo/uvicorn-gunicorn*`,
 uWSGI processes, `UWSGI_PROCESSES`, unless set). The variables are looked for in the
 Dockerfile's `ENV` and in the `env` of every container that runs the image.
 
-Needs: the base image's name (these images are Python by construction).
+Needs: the base image's name (these images are Python by construction), and that its start
+script runs: no `CMD`/`ENTRYPOINT` of the Dockerfile's own, no container `command`/`args`.
 
 ## Why is this bad?
 Inside a container the CPU count is the node's, not the pod's limit: on a 32-core node such
@@ -33,10 +34,12 @@ No automatic fix: the right count follows from the pod's CPU limit (`podfit prof
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from podfit.check.model import Model
+from podfit.check.model.documents import GUNICORN_START as _GUNICORN
+from podfit.check.model.documents import UWSGI_START as _UWSGI
+from podfit.check.model.documents import own_start
 from podfit.check.model.servers import container_env
 from podfit.check.model.workloads import container_name, cpu_allowance
 from podfit.check.rule import Category, Hit, Rule
@@ -46,8 +49,6 @@ RULE = Rule(code="PF308", name="base-image-workers-from-node", severity=Severity
             summary="The base image sizes its workers from the node's CPUs, not the pod's.",
             category=Category.CONCURRENCY)
 
-_GUNICORN = re.compile(r"(?:^|/)tiangolo/(?:uvicorn-gunicorn|meinheld-gunicorn)")
-_UWSGI = re.compile(r"(?:^|/)tiangolo/uwsgi-nginx")
 _GUNICORN_CAPS = ("WEB_CONCURRENCY", "MAX_WORKERS")
 _UWSGI_CAPS = ("UWSGI_PROCESSES",)
 
@@ -69,8 +70,8 @@ def check(model: Model) -> Iterator[Hit]:
     for doc in model.dockerfiles:
         stage = doc.final_stage
         found = _kind(doc.base_image(stage)) if stage is not None else None
-        if stage is None or found is None:
-            continue
+        if stage is None or found is None or own_start(stage):
+            continue  # a CMD/ENTRYPOINT of its own replaces the image's start script
         formula, caps = found
         if any(doc.stage_env(stage).get(c) for c in caps):
             continue
@@ -90,8 +91,9 @@ def check(model: Model) -> Iterator[Hit]:
     for workload in model.workloads():
         image = str(workload.container.get("image", ""))
         found = _kind(image)
-        if found is None or id(workload) in linked:
-            continue
+        if found is None or id(workload) in linked or "command" in workload.container \
+                or "args" in workload.container:
+            continue  # the container's own command does not run the image's formula
         formula, caps = found
         if any(container_env(workload).get(c) for c in caps):
             continue
