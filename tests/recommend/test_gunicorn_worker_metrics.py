@@ -74,7 +74,7 @@ def _until(check: Callable[[], bool], timeout: float = 60.0) -> bool:
 
 
 @contextlib.contextmanager
-def _gunicorn(tmp: Path) -> Iterator[tuple[int, int]]:
+def _gunicorn(tmp: Path, *extra: str) -> Iterator[tuple[int, int]]:
     (tmp / "slowapp.py").write_text(APP, encoding="utf-8")
     port, health = _port(), _port()
     prom = tmp / "prom"
@@ -84,7 +84,8 @@ def _gunicorn(tmp: Path) -> Iterator[tuple[int, int]]:
     with (tmp / "gunicorn.log").open("wb") as log:
         proc = subprocess.Popen(
             [str(GUNICORN), "-c", "python:podfit.runtime.gunicorn_conf", "-b",
-             f"127.0.0.1:{port}", "-w", "2", "-k", "gthread", "--threads", "3", "slowapp:app"],
+             f"127.0.0.1:{port}", *(extra or ("-w", "2", "-k", "gthread", "--threads", "3")),
+             "slowapp:app"],
             cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         assert _until(lambda: _get(port, "/") == "ok"), (tmp / "gunicorn.log").read_text()
@@ -126,3 +127,15 @@ def test_workers_slots_busy_and_a_killed_worker_from_real_gunicorn(tmp_path: Pat
         # the arbiter respawns the worker: the container would keep running
         assert _until(lambda: _gauges(health).get("podfit_workers") == 2)
         assert _gauges(health).get('podfit_worker_restarts_total{reason="timeout"}', 0) == 0
+
+
+def test_a_recycled_worker_is_counted_as_recycled_not_as_a_kill(tmp_path: Path) -> None:
+    with _gunicorn(tmp_path, "-w", "1", "-k", "sync", "--max-requests", "3") as (port, health):
+        for _ in range(6):  # the worker recycles after 3 requests; the arbiter forks another
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                _get(port, "/")
+        recycled = 'podfit_worker_restarts_total{reason="recycled"}'
+        assert _until(lambda: _gauges(health).get(recycled, 0) >= 1)
+        gauges = _gauges(health)
+        assert gauges.get('podfit_worker_restarts_total{reason="oom"}', 0) == 0
+        assert gauges["podfit_request_slots"] == 1  # a sync worker serves one request
