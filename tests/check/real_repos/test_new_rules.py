@@ -151,7 +151,8 @@ def test_uwsgi_graceful_drain_against_the_grace_period() -> None:
         ("uwsgi_graceful/deploy/web.yaml", 15, "PF550"),
         ("uwsgi_graceful/deploy/web.yaml", 51, "PF550"),
     ]
-    # the graceful hook answers SIGTERM as die-on-term does: no PF549 there
+    # the graceful hook answers SIGTERM as die-on-term does, and 'reports' names an ini file
+    # that is not among the inputs (no verdict): no PF549 there
     assert found("PF549", "uwsgi_graceful") == []
 
 

@@ -6,8 +6,8 @@ PF550 then checks the grace period) — in a container's command, or in an image
 `CMD`/`ENTRYPOINT` — and,
 when the ini file is among the inputs, a missing `harakiri` (uWSGI's request timeout).
 
-Needs: a command that is `uwsgi` (Python by construction); the ini file when options are set
-there.
+Needs: a command that is `uwsgi` (Python by construction); the ini file when the command
+names one (`--ini`, `UWSGI_INI`) — without it among the inputs there is no verdict.
 
 ## Why is this bad?
 uWSGI 2.0 answers SIGTERM — what Kubernetes sends on every rollout and scale-down — with a
@@ -56,6 +56,8 @@ def check(model: Model) -> Iterator[Hit]:
         seen.add((server.path, server.line))
         near = server.dockerfile.path if server.dockerfile is not None else server.path
         config = model.files.uwsgi_settings(server.command.argv, server.env, near)
+        if config.get("ini") and not config.path:
+            continue  # its ini file is not among the inputs: it may well set die-on-term
         missing = []
         if not exits_on_term(config):
             missing.append("die-on-term")
