@@ -5,6 +5,7 @@ where it came from."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Mapping
@@ -113,10 +114,17 @@ def resolve_dockerfile(files: Files, doc: DockerfileDoc) -> EffectiveServer | No
                           line=instruction.line if instruction else 1)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_command(argv: tuple[str, ...]) -> ServerCommand | None:
+    """Parsed once per distinct argv: a repository repeats the same few commands in every
+    overlay, and splitting ``sh -c`` scripts is the slow part. Nothing mutates the result."""
+    return parse_server_command(argv)
+
+
 def resolve_server(files: Files, argv: list[str], env: dict[str, str],
                    doc: DockerfileDoc | None, *, path: str, line: int) -> EffectiveServer | None:
     """Parse ``argv`` (written at ``path``:``line``) and merge every source of its options."""
-    command = parse_server_command(argv)
+    command = _parse_command(tuple(argv))
     if command is None:
         return None
     near = path
