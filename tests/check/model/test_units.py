@@ -79,7 +79,9 @@ def _findings(root: Path) -> collections.Counter[tuple[str, str, str, int, str]]
         rel = Path(f.path).relative_to(root)
         copy = rel.parts[0] if len(rel.parts) > 1 and rel.parts[0].startswith("env-") else ""
         inner = str(Path(*rel.parts[1:])) if copy else str(rel)
-        message = f.message.replace(f"{copy}/", "") if copy else f.message
+        # a related object's file is named (under the root): each copy must name its own
+        message = f.message.replace(f"{root}/", "")
+        message = message.replace(f"{copy}/", "") if copy else message
         found[(copy, f.code, inner, f.line, message)] += 1
     return found
 

@@ -64,6 +64,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
+from podfit.check.model.related import ref_in_file
 from podfit.check.model.workloads import SCALABLE_KINDS, key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -83,6 +84,7 @@ def check(model: Model) -> Iterator[Hit]:
         if not managing:
             continue
         yield Hit(obj.path, key_line(spec, "replicas", obj.line),
-                  f"{obj.ref} sets replicas: {spec['replicas']} but {managing[0].ref} scales it: "
+                  f"{obj.ref} sets replicas: {spec['replicas']} but "
+                  f"{ref_in_file(managing[0], obj)} scales it: "
                   "every apply resets the replica count, even in the middle of a peak; remove "
                   "spec.replicas and let the HPA's minReplicas set the floor")

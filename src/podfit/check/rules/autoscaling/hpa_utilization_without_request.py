@@ -80,6 +80,7 @@ from typing import Any
 
 from podfit.check.model import Model
 from podfit.check.model.documents import KubeObject
+from podfit.check.model.related import ref_in_file
 from podfit.check.model.workloads import has_request, key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import containers, dig
@@ -103,7 +104,8 @@ def check(model: Model) -> Iterator[Hit]:
                 refs = [r for r in refs if r.name == container_name]
                 if not refs:
                     yield Hit(hpa.path, line, f"{hpa.ref} scales on the {resource} utilization "
-                              f"of container '{container_name}', which {target.ref} does not "
+                              f"of container '{container_name}', which "
+                              f"{ref_in_file(target, hpa)} does not "
                               "have: the metric is never available and the HPA never scales")
                     continue
             lacking = [r.name for r in refs if not has_request(r.container, resource)]
@@ -111,7 +113,8 @@ def check(model: Model) -> Iterator[Hit]:
                 continue
             names = ", ".join(f"'{n}'" for n in lacking)
             yield Hit(hpa.path, line,
-                      f"{hpa.ref} scales on {resource} utilization ({how}), but {target.ref} "
+                      f"{hpa.ref} scales on {resource} utilization ({how}), but "
+                      f"{ref_in_file(target, hpa)} "
                       f"container{'s' if len(lacking) > 1 else ''} {names} "
                       f"{'have' if len(lacking) > 1 else 'has'} no {resource} request: "
                       "utilization stays <unknown> and the HPA never scales; set "

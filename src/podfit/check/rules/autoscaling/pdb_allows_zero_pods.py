@@ -44,6 +44,7 @@ from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
 from podfit.check.model.links import replica_floor
+from podfit.check.model.related import ref_in_file
 from podfit.check.model.workloads import key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -84,7 +85,8 @@ def check(model: Model) -> Iterator[Hit]:
             allowed = _count(spec["maxUnavailable"], floor[0])
             if allowed is not None and allowed >= floor[0]:
                 yield Hit(pdb.path, key_line(spec, "maxUnavailable", pdb.line),
-                          f"{pdb.ref} allows {allowed} unavailable but {obj.ref} runs "
+                          f"{pdb.ref} allows {allowed} unavailable but "
+                          f"{ref_in_file(obj, pdb)} runs "
                           f"{floor[0]} pod{'s' if floor[0] != 1 else ''} ({floor[1]}): a drain "
                           "may evict them all; run at least 2 replicas so maxUnavailable: 1 "
                           "leaves one serving")

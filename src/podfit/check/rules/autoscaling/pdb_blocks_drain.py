@@ -83,6 +83,7 @@ from collections.abc import Iterator, Mapping
 from podfit.check.model import Model
 from podfit.check.model.documents import KubeObject
 from podfit.check.model.links import replica_floor
+from podfit.check.model.related import ref_in_file
 from podfit.check.model.workloads import key_line
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Severity
@@ -137,7 +138,7 @@ def _floor(model: Model, pdb: KubeObject) -> tuple[int, str] | None:
         if floor is None:
             return None
         total += floor[0]
-        reasons.append(f"{obj.ref} {floor[1]} {floor[0]}")
+        reasons.append(f"{ref_in_file(obj, pdb)} {floor[1]} {floor[0]}")
     return total, "; ".join(reasons)
 
 

@@ -68,6 +68,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.model import Model
+from podfit.check.model.related import in_file
 from podfit.check.model.routes import ingress_backends, service_has_port, service_ports
 from podfit.check.model.workloads import describe
 from podfit.check.rule import Category, Hit, Rule
@@ -91,5 +92,6 @@ def check(model: Model) -> Iterator[Hit]:
                               for p in ports) or "none"
             yield Hit(ingress.path, backend.port_line,
                       f"{describe(ingress)} routes to port {backend.port} of Service "
-                      f"'{backend.service}', which has no such port (its ports: {known}); use "
+                      f"'{backend.service}'{in_file(service, ingress)}, which has no such port "
+                      f"(its ports: {known}); use "
                       "the Service's port number or name, not the container's")

@@ -88,6 +88,7 @@ from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
 from podfit.check.model.links import mentioned_ports
+from podfit.check.model.related import ref_in_file
 from podfit.check.model.workloads import (
     declares_ports,
     describe,
@@ -121,7 +122,7 @@ def check(model: Model) -> Iterator[Hit]:
         exposed = [p for obj in selected for p in pods.ports(obj)]
         undeclared = any(not declares_ports(obj) for obj in selected)
         listened: set[int] | None = None
-        names = ", ".join(sorted({o.ref for o in selected}))
+        names = ", ".join(sorted({ref_in_file(o, service) for o in selected}))
         for index, port in enumerate(ports):
             if not isinstance(port, Mapping):
                 continue

@@ -69,6 +69,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
+from podfit.check.model.related import in_file
 from podfit.check.model.routes import (
     is_monitor,
     label_selector_matches,
@@ -104,7 +105,7 @@ def check(model: Model) -> Iterator[Hit]:
             if not isinstance(port, str) or port in names:
                 continue
             line = endpoint.line_of("port") if hasattr(endpoint, "line_of") else monitor.line
-            which = ", ".join(sorted({s.name for s in selected}))
+            which = ", ".join(sorted({s.name + in_file(s, monitor) for s in selected}))
             yield Hit(monitor.path, line,
                       f"{describe(monitor)} scrapes port '{port}', but the Service(s) it "
                       f"selects ({which}) have no port of that name (named ports: "
