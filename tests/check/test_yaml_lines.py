@@ -28,3 +28,12 @@ def test_merged_keys_take_the_mapping_line() -> None:
     use = data["use"]
     assert use == {"x": 9, "y": 2, "z": 3}
     assert (use.line_of("z"), use.line_of("x"), use.line_of("y")) == (6, 7, use.line)
+
+
+def test_scalar_types_hold_when_values_repeat() -> None:
+    text = "a: 1\nb: '1'\nc: yes\nd: ~\ne: 1.5\nf: !!str 2\ng: |\n  1\nh: 0x10\ni: ''\n"
+    expected = {"a": 1, "b": "1", "c": True, "d": None, "e": 1.5, "f": "2", "g": "1\n",
+                "h": 16, "i": ""}
+    for _ in range(2):  # the second pass reads the tags cached by the first
+        assert _first(text) == expected
+        assert next(load_documents("- 1\n- '1'\n- yes\n- x\n")).data == [1, "1", True, "x"]

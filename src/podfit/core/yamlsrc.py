@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,6 +201,36 @@ class _Builder:
         return node.value  # unknown tags (!Ref, !!python/...) stay plain text; never executed
 
 
+#: Tags of plain scalars already resolved, by value (short values only: they repeat).
+_TAGS: dict[str, str] = {}
+_TAGGED_LENGTH, _TAGS_KEPT = 64, 50_000
+_resolve: Callable[..., Any] = yaml.resolver.BaseResolver.resolve
+
+
+class _FastLoader(_Loader):
+    """libyaml's loader with PyYAML's resolver made cheap: the C composer calls back into
+    Python for every node, and the safe schema has no path resolvers, so a scalar's tag
+    depends on its text alone (cached) and descending into a node does nothing."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is _Scalar:
+            if not implicit[0]:
+                return _STR  # quoted or block scalar: always a string in the safe schema
+            tag = _TAGS.get(value)
+            if tag is None:
+                tag = _resolve(self, kind, value, implicit)
+                if len(value) < _TAGGED_LENGTH and len(_TAGS) < _TAGS_KEPT:
+                    _TAGS[value] = tag
+            return tag
+        return _resolve(self, kind, value, implicit)
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        del current_node, current_index
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
 def _expanded_size(root: yaml.Node) -> int:
     """How many values ``root`` builds into once aliases are expanded, counted without
     expanding them (each distinct node once), capped just above :data:`MAX_NODES`."""
@@ -232,8 +262,9 @@ def load_documents(text: str) -> Iterator[YamlDocument]:
     Documents before a syntax error are yielded first, so callers can keep them.
     """
     # No anchor and alias, no expansion to count ("&&" and "dir/*" in shell commands are not).
-    has_anchors = bool(_ANCHOR.search(text) and _ALIAS.search(text))
-    loader = _Loader(text)
+    has_anchors = "&" in text and "*" in text and bool(
+        _ANCHOR.search(text) and _ALIAS.search(text))
+    loader = _FastLoader(text)
     try:
         index = 0
         while loader.check_node():
