@@ -77,7 +77,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from podfit.check.model import Model
-from podfit.check.model.links import is_custom, same_namespace
+from podfit.check.model.pods import is_custom, same_namespace
 from podfit.check.model.routes import ingress_backends
 from podfit.check.model.workloads import describe, templated
 from podfit.check.rule import Category, Hit, Rule
