@@ -77,7 +77,7 @@ def run_profile(argv: list[str], backend: Backend, *, run: RunSettings, grid: Sw
     racing = racing or RaceSettings()
     command = parse_command(argv)
     model = replace(model, preload=model.preload or command.preload)
-    warnings: list[str] = []
+    warnings: list[str] = list(backend.reclaimed)  # what killed runs left, now removed
     if not command.sweeps_workers:
         warnings.append("workers/threads are not controllable for this command (not gunicorn "
                         "or uvicorn): one configuration measured")

@@ -135,6 +135,7 @@ class ContainerBackend:
     """
 
     name = "podman"
+    reclaimed: tuple[str, ...] = ()  # podman removes its own containers (--rm)
 
     def __init__(self, image: str, container_port: int = 8000, root: str | None = None,
                  runroot: str | None = None) -> None:

@@ -61,9 +61,11 @@ class App(Protocol):
 
 
 class Backend(Protocol):
-    """Starts one app per run; ``name`` goes into the report."""
+    """Starts one app per run; ``name`` goes into the report, ``reclaimed`` into its
+    warnings (what killed podfit runs had left and the backend removed)."""
 
     name: str
+    reclaimed: tuple[str, ...]
 
     def launch(self, argv: list[str], env: dict[str, str], limits: Limits, host: str,
                port: int) -> App: ...
