@@ -35,7 +35,7 @@ import posixpath
 from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
-from podfit.check.model.processes import OTHER_PROGRAMS, PYTHON_PROGRAMS
+from podfit.check.model.programs import OTHER_PROGRAMS, PYTHON_PROGRAMS
 from podfit.check.model.servers import EffectiveServer
 from podfit.check.model.workloads import Workload, container_name, yaml_path
 from podfit.check.rule import Category, Hit, Rule

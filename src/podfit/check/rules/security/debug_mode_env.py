@@ -46,7 +46,7 @@ from collections.abc import Iterator, Mapping
 
 from podfit.check.model import Model
 from podfit.check.model.documents import KubeObject
-from podfit.check.model.processes import runs_python
+from podfit.check.model.programs import runs_python
 from podfit.check.model.workloads import Workload, container_name
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.kube import dig

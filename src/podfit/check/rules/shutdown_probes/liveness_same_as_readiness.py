@@ -73,7 +73,7 @@ from collections.abc import Iterator
 
 from podfit.check.model import Model
 from podfit.check.model.probes import describe_handler, probe, probe_timing, resolved_handler
-from podfit.check.model.processes import runs_python
+from podfit.check.model.programs import runs_python
 from podfit.check.model.workloads import doc_path, serving_workloads
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit

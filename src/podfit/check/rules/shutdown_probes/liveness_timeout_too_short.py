@@ -65,7 +65,7 @@ from collections.abc import Iterator
 
 from podfit.check.model import Model
 from podfit.check.model.probes import probe
-from podfit.check.model.processes import runs_python
+from podfit.check.model.programs import runs_python
 from podfit.check.model.workloads import doc_path, key_line, serving_workloads
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit

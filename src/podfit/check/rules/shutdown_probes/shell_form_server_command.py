@@ -39,7 +39,7 @@ from collections.abc import Iterator
 
 from podfit.check.model import Model
 from podfit.check.model.documents import DockerfileDoc, Instruction
-from podfit.check.model.processes import PYTHON_PROGRAMS
+from podfit.check.model.programs import PYTHON_PROGRAMS
 from podfit.check.model.servers import PYTHON_KINDS, display
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, TextEdit

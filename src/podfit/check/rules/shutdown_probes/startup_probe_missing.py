@@ -74,7 +74,7 @@ from typing import Any
 
 from podfit.check.model import Model
 from podfit.check.model.probes import probe, probe_timing
-from podfit.check.model.processes import heavy_start, runs_python
+from podfit.check.model.programs import heavy_start, runs_python
 from podfit.check.model.workloads import Workload, doc_path, plain, serving_workloads
 from podfit.check.rule import Category, Hit, Rule
 from podfit.core.models import Fix, FixSafety, Severity, YamlEdit
