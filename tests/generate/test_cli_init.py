@@ -13,6 +13,9 @@ def test_rerun_is_idempotent_and_keeps_user_edits(tmp_path: Path) -> None:
     root = make(tmp_path, FLASK)
     first = run_podfit("init", root)
     assert first.returncode == 0, first.stderr
+    assert "next steps:" in first.stderr
+    assert "DOCKER_BUILDKIT=1 docker build" in first.stderr
+    assert "kubectl apply -k deploy/k8s" in first.stderr
     assert (root / "Dockerfile").exists()
     assert (root / "deploy/k8s/deployment.yaml").exists()
     again = run_podfit("init", root)
@@ -23,8 +26,9 @@ def test_rerun_is_idempotent_and_keeps_user_edits(tmp_path: Path) -> None:
     dockerfile.write_text(dockerfile.read_text() + "# my edit\n")
     kept = run_podfit("init", root)
     assert kept.returncode == 1
-    assert "kept  Dockerfile" in kept.stderr
+    assert "kept   Dockerfile" in kept.stderr
     assert "--force" in kept.stderr
+    assert "next steps:" not in kept.stderr  # incomplete: the hint comes first
     assert dockerfile.read_text().endswith("# my edit\n")
 
     diff = run_podfit("init", root, "--diff")
@@ -34,7 +38,7 @@ def test_rerun_is_idempotent_and_keeps_user_edits(tmp_path: Path) -> None:
 
     forced = run_podfit("init", root, "--force")
     assert forced.returncode == 0
-    assert "wrote Dockerfile" in forced.stderr
+    assert "wrote  Dockerfile" in forced.stderr
     assert "# my edit" not in dockerfile.read_text()
 
 
@@ -95,3 +99,14 @@ def test_from_profile_sizes_the_manifests(tmp_path: Path) -> None:
     hpa = yaml.safe_load((root / "deploy/k8s/hpa.yaml").read_text())
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 12)
     assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 600
+
+
+def test_an_existing_dockerignore_is_merged_and_the_run_is_complete(tmp_path: Path) -> None:
+    root = make(tmp_path, {**FLASK, ".dockerignore": "# ours\nnode_modules\n"})
+    done = run_podfit("init", root)
+    assert done.returncode == 0, done.stderr
+    assert "merged .dockerignore" in done.stderr
+    lines = (root / ".dockerignore").read_text().splitlines()
+    assert lines[:2] == ["# ours", "node_modules"]  # the project's own lines stay first
+    assert ".git" in lines
+    assert "next steps:" in done.stderr

@@ -71,14 +71,20 @@ def init(directory: Path, app: str | None, worker_app: str | None, server: str |
                 click.echo(change.diff() if change.old is not None
                            else f"new file: {change.path}")
         return 0
+    from podfit.generate.nextsteps import next_steps
+
     written = {c.path for c in apply_changes(directory, changes, force=force)}
     skipped = [c for c in changes if c.action is Action.UPDATE and c.path not in written]
     for change in changes:
-        status = ("wrote" if change.path in written else
-                  "kept " if change.action is Action.UPDATE else "same ")
+        status = ("merged" if change.action is Action.MERGE and change.path in written else
+                  "wrote " if change.path in written else
+                  "kept  " if change.action is Action.UPDATE else "same  ")
         click.echo(f"{status} {change.path}", err=True)
     if skipped:
         click.echo(f"hint: {len(skipped)} existing file(s) differ and were kept; see them with "
                    "--diff, overwrite with --force", err=True)
         return 1
+    click.echo("\nnext steps:", err=True)
+    for line in next_steps(plan):
+        click.echo(f"  {line}", err=True)
     return 0
