@@ -116,39 +116,6 @@ class Recommendation:
         if not isinstance(self.reasons, Reasons):  # a plain tuple or list from a caller
             object.__setattr__(self, "reasons", Reasons(self.reasons))
 
-    # Transitional names ``generate/plan.py`` reads; the canonical fields are above.
-    @property
-    def requests_cpu(self) -> str:
-        return self.cpu_request
-
-    @property
-    def requests_memory(self) -> str:
-        return self.memory_request
-
-    @property
-    def limits_cpu(self) -> str | None:
-        return self.cpu_limit
-
-    @property
-    def limits_memory(self) -> str:
-        return self.memory_limit
-
-    @property
-    def hpa_min(self) -> int:
-        return self.hpa.min_replicas
-
-    @property
-    def hpa_max(self) -> int:
-        return self.hpa.max_replicas
-
-    @property
-    def hpa_target(self) -> int:
-        return self.hpa.target_cpu_utilization
-
-    @property
-    def scale_down_stabilization(self) -> int:
-        return self.hpa.scale_down_stabilization_s
-
     def to_json(self) -> dict[str, Any]:
         """The ``recommendation`` object of ``podfit profile --format json`` (``SCHEMA``)."""
         cap = self.capacity

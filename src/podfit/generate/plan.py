@@ -400,15 +400,15 @@ def _project_version(facts: AppFacts) -> str:
 def _resources(cpu: str, memory: str, *, policy: CpuLimitPolicy, prof: Recommendation | None,
                decide: Any, role: str) -> tuple[str, str, str | None, str]:
     if prof is not None:
-        decide(f"{role}.requests", f"cpu {prof.requests_cpu}, memory {prof.requests_memory}",
+        decide(f"{role}.requests", f"cpu {prof.cpu_request}, memory {prof.memory_request}",
                prof.reasons.get("requests", f"measured by podfit profile ({prof.source})"))
-        lim_cpu = prof.limits_cpu
+        lim_cpu = prof.cpu_limit
         if lim_cpu is None and policy is not CpuLimitPolicy.NONE:
-            limit = cpu_limit_for(parse_cpu(prof.requests_cpu), policy)
+            limit = cpu_limit_for(parse_cpu(prof.cpu_request), policy)
             lim_cpu = format_cpu(limit) if limit is not None else None
-        decide(f"{role}.limits", f"cpu {lim_cpu or 'none'}, memory {prof.limits_memory}",
+        decide(f"{role}.limits", f"cpu {lim_cpu or 'none'}, memory {prof.memory_limit}",
                prof.reasons.get("limits", f"measured by podfit profile ({prof.source})"))
-        return prof.requests_cpu, prof.requests_memory, lim_cpu, prof.limits_memory
+        return prof.cpu_request, prof.memory_request, lim_cpu, prof.memory_limit
     limit = cpu_limit_for(parse_cpu(cpu), policy)
     lim_cpu = format_cpu(limit) if limit is not None else None
     decide(f"{role}.requests", f"cpu {cpu}, memory {memory}",
@@ -512,8 +512,9 @@ def command_workload(name: str, process: Process, policy: CpuLimitPolicy,
 
 def _hpa(prof: Recommendation | None, decide: Any, role: str) -> tuple[int, int, int, int]:
     if prof is not None:
-        values = (max(2, prof.hpa_min), max(prof.hpa_max, 2), prof.hpa_target,
-                  prof.scale_down_stabilization)
+        hpa = prof.hpa
+        values = (max(2, hpa.min_replicas), max(hpa.max_replicas, 2), hpa.target_cpu_utilization,
+                  hpa.scale_down_stabilization_s)
         decide(f"{role}.hpa", f"{values[0]}-{values[1]} replicas at {values[2]}% CPU",
                prof.reasons.get("hpa", "from podfit profile's capacity model (at least 2 "
                                 "replicas so a node drain never takes the app down)"))
