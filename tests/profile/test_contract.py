@@ -64,6 +64,8 @@ def test_init_plan_uses_what_profile_wrote(tmp_path: Path) -> None:
     assert web.hpa_max == written.hpa.max_replicas
     env = dict(web.env)
     assert env["PODFIT_THREADS"] == str(written.threads)
+    assert (env["PODFIT_MAX_REQUESTS"], env["PODFIT_MAX_REQUESTS_JITTER"]) == ("2000", "200")
+    assert "web.max_requests" in {d.key for d in plan.decisions}
 
 
 def test_a_failed_profile_is_an_input_error_for_init(tmp_path: Path) -> None:

@@ -57,3 +57,19 @@ def test_init_explains_the_threaded_default(tmp_path: Path) -> None:
     lines = out.stdout.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("web.workers:"))
     assert f"gthread x {DEFAULT_REQUEST_THREADS}" in " ".join(lines[at:at + 2]), lines[at:at + 2]
+
+
+def test_the_recycling_init_writes_is_what_the_gunicorn_config_reads() -> None:
+    """``init --from-profile`` writes PODFIT_MAX_REQUESTS(_JITTER) (tests/profile/
+    test_contract.py); the runtime's config must read those very names."""
+    code = ("import podfit.runtime.gunicorn_conf as c; "
+            "print(c.max_requests, c.max_requests_jitter)")
+    env = {"PATH": "/usr/bin:/bin", "PODFIT_METRICS": "0", "PODFIT_MAX_REQUESTS": "2000",
+           "PODFIT_MAX_REQUESTS_JITTER": "200"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.split() == ["2000", "200"]
+    unset = subprocess.run([sys.executable, "-c", code], env={"PATH": "/usr/bin:/bin",
+                                                              "PODFIT_METRICS": "0"},
+                           capture_output=True, text=True, check=True, timeout=60)
+    assert unset.stdout.split() == ["0", "0"]  # gunicorn's default: never recycle

@@ -451,6 +451,13 @@ def _web_workload(name: str, server: str, *, app_ref: str | None,
         env += [("WEB_CONCURRENCY", str(workers)), ("PODFIT_THREADS", str(prof.threads))]
         decide("web.workers", f"{workers} x {prof.threads} threads",
                prof.reasons.get("workers", "measured by podfit profile"))
+        if prof.max_requests:
+            jitter = prof.max_requests_jitter or 0
+            env += [("PODFIT_MAX_REQUESTS", str(prof.max_requests)),
+                    ("PODFIT_MAX_REQUESTS_JITTER", str(jitter))]
+            decide("web.max_requests", f"{prof.max_requests} (jitter {jitter})",
+                   prof.reasons.get("max_requests", "podfit profile's soak saw memory grow "
+                                    "with requests: workers are recycled before it matters"))
     else:
         decide("web.workers", "from podfit.runtime at start",
                "floor(pod CPUs), at least 1, capped by memory, each serving requests from "

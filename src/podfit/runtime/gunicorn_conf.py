@@ -49,6 +49,10 @@ graceful_timeout = int(_drain.shutdown_timeout)
 keepalive = int(_env.get("PODFIT_KEEPALIVE_SECONDS", "75"))  # > a 60 s proxy idle timeout
 timeout = int(_env.get("PODFIT_TIMEOUT_SECONDS", "30"))
 preload_app = _env.get("PODFIT_PRELOAD", "1") != "0"
+# Recycling against slow memory growth: what `podfit profile`'s soak measured, written by
+# `podfit init --from-profile` (0: never recycle, gunicorn's default).
+max_requests = int(_env.get("PODFIT_MAX_REQUESTS", "0"))
+max_requests_jitter = int(_env.get("PODFIT_MAX_REQUESTS_JITTER", "0"))
 logconfig_dict = dict_config() if _env.get("PODFIT_JSON_LOGS", "1") != "0" else {}
 _gc_paused = preload_app
 if _gc_paused:
