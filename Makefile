@@ -24,7 +24,7 @@ system:
 	bash scripts/setup-system.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check src tests bench harness scripts
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

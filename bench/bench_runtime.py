@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.runtime.harness import (  # noqa: E402  # the path is set just above
+from harness.runtime import (  # noqa: E402  # the path is set just above
     free_port,
     get,
     gunicorn_cmd,
     serve,
 )
-from tests.runtime.scenarios import SERVERS, run_drain  # noqa: E402
+from harness.runtime_scenarios import SERVERS, run_drain  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "runtime.json"
 EXAMPLES = ROOT / "examples"

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from tests.runtime.harness import VENV_BIN
+from harness.runtime import VENV_BIN
 
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from podfit.runtime.policy import DEFAULT_REQUEST_THREADS
-from tests.runtime.harness import (
+from harness.runtime import (
     VENV_BIN,
     cgroup_pair,
     cgroups_usable,
@@ -23,6 +22,7 @@ from tests.runtime.harness import (
     get,
     serve,
 )
+from podfit.runtime.policy import DEFAULT_REQUEST_THREADS
 
 pytestmark = [pytest.mark.real,
               pytest.mark.skipif(cgroups_usable() is not None, reason=str(cgroups_usable()))]

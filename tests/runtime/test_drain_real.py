@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.harness import free_port, get, serve
-from tests.runtime.scenarios import DRAIN_SECONDS, GRACE_SECONDS, SERVERS, command, run_drain
+from harness.runtime import free_port, get, serve
+from harness.runtime_scenarios import DRAIN_SECONDS, GRACE_SECONDS, SERVERS, command, run_drain
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.harness import (
+from harness.runtime import (
     APPS,
     VENV_BIN,
     cgroup_pair,

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.runtime.harness import VENV_BIN, Groups, cgroup_pair, cgroups_usable
+from harness.runtime import VENV_BIN, Groups, cgroup_pair, cgroups_usable
 
 pytestmark = [pytest.mark.real, pytest.mark.skipif(cgroups_usable() is not None,
                                                    reason=str(cgroups_usable()))]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.harness import (
+from harness.runtime import (
     eventually,
     free_port,
     get,

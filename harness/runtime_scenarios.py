@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tests.runtime.harness import LoadClient, free_port, gunicorn_cmd, serve, uvicorn_cmd
+from harness.runtime import LoadClient, free_port, gunicorn_cmd, serve, uvicorn_cmd
 
 SERVERS = ("gunicorn-sync", "gunicorn-gthread", "uvicorn")
 DRAIN_SECONDS = 2.0

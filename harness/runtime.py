@@ -1,4 +1,5 @@
-"""Helpers for the runtime tests: real cgroup v1 groups, real servers, a bounded load client."""
+"""Helpers for the runtime tests and bench/bench_runtime.py: real cgroup v1 groups, real
+servers, a bounded load client."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-APPS = Path(__file__).resolve().parent / "apps"
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ROOT / "tests" / "runtime" / "apps"  # the small apps the runtime tests serve
 VENV_BIN = Path(sys.executable).parent
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
