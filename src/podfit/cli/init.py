@@ -13,7 +13,8 @@ from podfit.core.errors import UsageError
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--app", help="Web app object as module:attr (default: found in the source).")
 @click.option("--worker-app", help="Celery app as module:attr (default: found in the source).")
-@click.option("--server", type=click.Choice(["gunicorn", "uvicorn", "celery", "python"]),
+@click.option("--server", type=click.Choice(["gunicorn", "uvicorn", "celery", "python",
+                                             "uwsgi", "hypercorn", "daphne"]),
               help="Server to run (default: from the framework).")
 @click.option("--deps", type=click.Choice(["requirements", "pip-tools", "poetry", "pdm",
                                            "pipenv", "uv", "pyproject"]),

@@ -175,7 +175,8 @@ def _pins(root: Path, lock_root: Path, manager: str,
     return found, files
 
 
-def _native(pins: dict[str, str | None], python: str) -> tuple[NativeNeed, ...]:
+def native_needs(pins: dict[str, str | None], python: str) -> tuple[NativeNeed, ...]:
+    """What each native package among ``pins`` (name -> version) needs for ``python``."""
     needs = []
     for name, version in pins.items():
         entry = native_package(name)
@@ -253,5 +254,5 @@ def detect_deps(root: Path, manager_override: str | None = None,
     if workspace is not None:
         lock_dir = "" if (workspace.root / f"{manager}.lock").is_file() else workspace.member
     versions = tuple((n, v) for n, v in pins.items() if v)
-    return DepFacts(manager, why, tuple(pins), python, python_why, _native(pins, python),
+    return DepFacts(manager, why, tuple(pins), python, python_why, native_needs(pins, python),
                     versions, files, workspace, lock_dir)

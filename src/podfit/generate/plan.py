@@ -15,13 +15,15 @@ from podfit.core.policy import CpuLimitPolicy, cpu_limit_for, max_workers_for_cp
 from podfit.core.shutdown import ShutdownBudget
 from podfit.core.units import format_cpu, parse_cpu
 from podfit.generate.appconfig import Config, decide_config
-from podfit.generate.deps import SUPPORTED_PYTHONS
+from podfit.generate.budget import GRACEFUL_SECONDS, PRESTOP_SECONDS
+from podfit.generate.deps import SUPPORTED_PYTHONS, NativeNeed, native_needs
 from podfit.generate.detect import AppFacts
 from podfit.generate.process import Process, decide_process
 from podfit.generate.profile_input import Recommendation
+from podfit.runtime.policy import DEFAULT_REQUEST_THREADS
 
 BASES = ("slim", "alpine", "distroless")
-SERVERS = ("gunicorn", "uvicorn", "celery", "python")
+SERVERS = ("gunicorn", "uvicorn", "celery", "python", "uwsgi", "hypercorn", "daphne")
 #: ``[tool.podfit]`` keys; each maps onto one InitOptions field.
 CONFIG_KEYS = {
     "name": "name", "app": "app", "server": "server", "deps": "deps", "python": "python",
@@ -31,10 +33,6 @@ CONFIG_KEYS = {
     "task-time-limit": "task_time_limit", "worker-app": "worker_app",
 }
 UID = 10001
-PRESTOP_SECONDS = 5
-#: After SIGTERM: in-flight requests get this long (the shutdown budget, core.shutdown, adds
-#: the preStop sleep and the exit margin podfit.runtime and check use too).
-GRACEFUL_SECONDS = 22
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,8 @@ class InitOptions:
     worker_app: str | None = None
     """The Celery app as ``module:attr`` (default: found in the source)."""
     server: str | None = None
-    """gunicorn, uvicorn, celery or python (default: from the framework)."""
+    """gunicorn, uvicorn, celery, python, uwsgi, hypercorn or daphne (default: from the
+    framework)."""
     deps: str | None = None
     """Dependency manager (default: from the lock files present)."""
     python: str | None = None
@@ -205,9 +204,8 @@ def _check_choice(value: str, choices: tuple[str, ...], what: str) -> str:
     return value
 
 
-def _base(plan_base: str, python: str, facts: AppFacts, runtime_pkgs: tuple[str, ...],
-          explicit: str | None) -> tuple[str, str, Decision]:
-    native = facts.deps.native
+def _base(plan_base: str, python: str, native: tuple[NativeNeed, ...],
+          runtime_pkgs: tuple[str, ...], explicit: str | None) -> tuple[str, str, Decision]:
     if plan_base == "alpine":
         lacking = [n.name for n in native if not n.musl_wheels]
         if lacking:
@@ -256,13 +254,13 @@ def build_plan(facts: AppFacts, options: InitOptions) -> Plan:
     framework, server, app_ref, worker_ref, process = _decide_server(facts, opts, decide)
 
     base_kind = _check_choice(opts.base or "slim", BASES, "base")
-    native = facts.deps.native
+    native = facts.deps.native + _pinned_native(facts, server, python)
     build_pkgs = tuple(dict.fromkeys(p for n in native for p in n.build_packages))
     runtime_pkgs = tuple(dict.fromkeys(p for n in native for p in n.runtime_packages))
     for n in native:
         decide(f"native:{n.name}", "build: " + (" ".join(n.build_packages) or "none")
                + "; runtime: " + (" ".join(n.runtime_packages) or "none"), n.why)
-    base_image, builder_image, base_decision = _base(base_kind, python, facts, runtime_pkgs,
+    base_image, builder_image, base_decision = _base(base_kind, python, native, runtime_pkgs,
                                                      opts.base_image)
     decisions.append(base_decision)
 
@@ -354,6 +352,15 @@ METRICS_PIN = "prometheus-client==0.26.0"
 LINKS_LIBPYTHON = ("uwsgi", "mod-wsgi")
 #: Servers whose generated config or runner imports podfit.runtime.
 RUNTIME_SERVERS = ("gunicorn", "uvicorn")
+
+
+def _pinned_native(facts: AppFacts, server: str, python: str) -> tuple[NativeNeed, ...]:
+    """What the pinned server (installed because the app lacks it) needs to build: uwsgi
+    ships no wheels, so the builder stage needs a compiler for it."""
+    if server not in SERVER_PINS or server in facts.deps.packages:
+        return ()
+    name, version = SERVER_PINS[server].split("==")
+    return native_needs({name: version}, python)
 
 
 def _server_install(facts: AppFacts, server: str,
@@ -509,12 +516,32 @@ def command_workload(name: str, process: Process, policy: CpuLimitPolicy,
         "tcp": "no health endpoint podfit can rely on (podfit.runtime is not in this server): "
                "a TCP connect shows the server accepts; add an HTTP health route to do better",
     }.get(kind, ""))
-    env = (("PODFIT_CPU_LIMIT", format_cpu(parse_cpu(lim_cpu or req_cpu))),
-           ("PORT", str(process.port)))
+    pod_cpu = parse_cpu(lim_cpu or req_cpu)
+    env: tuple[tuple[str, str], ...] = (("PODFIT_CPU_LIMIT", format_cpu(pod_cpu)),
+                                        ("PORT", str(process.port)))
+    if process.server == "uwsgi" and process.app_ref:
+        env += _uwsgi_env(pod_cpu, prof, decide)
     hpa = _hpa(prof, decide, "web")
     return Workload("web", name, tuple(process.command or ()), process.port, req_cpu, req_mem,
                     lim_cpu, lim_mem, *hpa, PRESTOP_SECONDS, graceful, grace, env, probes,
                     protocol=process.protocol)
+
+
+def _uwsgi_env(pod_cpu: float, prof: Recommendation | None,
+               decide: Any) -> tuple[tuple[str, str], ...]:
+    """uwsgi's processes and threads by podfit.runtime's policy (it cannot run inside uwsgi):
+    floor(pod CPUs) processes, at least 1, x 8 threads, or what podfit profile measured."""
+    if prof is not None:
+        processes = min(prof.workers, max_workers_for_cpu(pod_cpu))
+        threads = prof.threads
+        why = prof.reasons.get("workers", "measured by podfit profile")
+    else:
+        processes, threads = max(1, math.floor(pod_cpu)), DEFAULT_REQUEST_THREADS
+        why = ("podfit.runtime's policy for the pod's CPU (floor(CPUs), at least 1, x "
+               f"{DEFAULT_REQUEST_THREADS} threads) written at init time: uwsgi runs no "
+               "podfit.runtime; re-run init after a resize, or set the variables")
+    decide("web.workers", f"UWSGI_PROCESSES={processes}, UWSGI_THREADS={threads}", why)
+    return (("UWSGI_PROCESSES", str(processes)), ("UWSGI_THREADS", str(threads)))
 
 
 def _hpa(prof: Recommendation | None, decide: Any, role: str) -> tuple[int, int, int, int]:

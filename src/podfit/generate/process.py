@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from podfit.core.errors import InputError, UsageError
+from podfit.generate.budget import GRACEFUL_SECONDS
 from podfit.generate.entry import Script, program
+from podfit.generate.servercmd import SERVES, written_command
 
 if TYPE_CHECKING:
     from podfit.generate.detect import AppFacts
     from podfit.generate.plan import InitOptions
 
 #: What ``--server`` accepts.
-CHOICES = ("gunicorn", "uvicorn", "celery", "python")
+CHOICES = ("gunicorn", "uvicorn", "celery", "python", "uwsgi", "hypercorn", "daphne")
 #: Servers whose command podfit writes itself (with podfit.runtime's config or runner).
 OWN_SERVERS = ("gunicorn", "uvicorn")
 
@@ -155,6 +157,11 @@ def decide_process(facts: AppFacts, opts: InitOptions) -> tuple[Process, str | N
         server = opts.server or ("uvicorn" if kind == "asgi" else "gunicorn")
         framework = web.framework if web else kind
         reason = "set with --app" if opts.app else web.reason if web else ""
+        if server in SERVES:
+            port = opts.port or 8000
+            argv, what = written_command(server, app_ref, kind, port, GRACEFUL_SECONDS)
+            return Process(server, framework, app_ref, argv, "http", port, "tcp",
+                           f"set with --server {server}: {what}"), worker_ref
         return Process(server, framework, app_ref, None, "http", opts.port or 8000, "runtime",
                        reason), worker_ref
     serving = [s for s in src.scripts if s.serves]
