@@ -100,9 +100,32 @@ def _interleaved(argv: list[str], configs: list[tuple[int, int]],
     return list(result.entries)
 
 
-def bench_app(name: str, profiles: int, rounds: int) -> dict[str, Any]:
+def _stability(name: str, profiles: int) -> tuple[list[tuple[dict[str, Any], float]],
+                                                  dict[str, Any]]:
+    done = []
+    for i in range(profiles):
+        done.append(_profile(APPS[name]))
+        p = done[-1][0]
+        print(f"  {name} profile {i + 1}: {p['workers']}w×{p['threads']}t "
+              f"max-requests {p['max_requests']} in {p['seconds']} s", file=sys.stderr,
+              flush=True)
+    counts = Counter((p["workers"], p["threads"]) for p, _ in done)
+    (mode, same), = counts.most_common(1)
+    return done, {
+        "app": name, "profiles": [p for p, _ in done],
+        "profile_seconds_max": round(max(s for _, s in done), 1),
+        "stability": f"{same}/{profiles} gave {mode[0]}w×{mode[1]}t",
+        "stable": same >= min(4, profiles) if profiles >= 5 else None,
+        "choices": {f"{w}w×{t}t": n for (w, t), n in counts.most_common()},
+        "max_requests": [p["max_requests"] for p, _ in done]}
+
+
+def bench_app(name: str, profiles: int, rounds: int,
+              stability_only: bool = False) -> dict[str, Any]:
     argv = APPS[name]
-    done = [_profile(argv) for _ in range(profiles)]
+    done, summary = _stability(name, profiles)
+    if stability_only:
+        return summary
     first = done[0][0]
     counts = Counter((p["workers"], p["threads"]) for p, _ in done)
     (mode, same), = counts.most_common(1)
@@ -152,7 +175,25 @@ def _per_used(rec: dict[str, Any], best: dict[str, Any]) -> str:
     return f"{rec['rps_per_cpu_used'] / best['rps_per_cpu_used']:.0%}"
 
 
+def stability_markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    lines = [f"Host: {meta['cpus']} CPUs, load average {meta['loadavg_start']} at start and "
+             f"{meta['loadavg_end']} at end; host CPU busy {meta['host_busy_cores']:.2f} cores on "
+             "average: a shared machine, loaded by other engineers' work.", "",
+             "Repeated default profiles of the same app, one after another in one run "
+             "(target: the same workers × threads at least 4 times in 5).", "",
+             "| app | stability | choices | max-requests | profile time (max) |",
+             "|---|---|---|---|---:|"]
+    for r in results:
+        choices = ", ".join(f"{k} ×{v}" for k, v in r["choices"].items())
+        lines.append(f"| {r['app']} | {r['stability']} | {choices} | "
+                     f"{', '.join(str(m) for m in r['max_requests'])} | "
+                     f"{r['profile_seconds_max']:.0f} s |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    if results and "recommended" not in results[0]:
+        return stability_markdown(results, meta)
     lines = [f"Host: {meta['cpus']} CPUs, load average {meta['loadavg_start']} at start and "
              f"{meta['loadavg_end']} at end; host CPU busy {meta['host_busy_cores']:.2f} cores on "
              "average, of which the benchmark's app (1-CPU limit) and load generator are at "
@@ -186,6 +227,8 @@ def main() -> None:
                         help="apps that get 5 profiles whatever --profiles says")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds each")
     parser.add_argument("--out", default="profile", help="results file stem")
+    parser.add_argument("--stability-only", action="store_true",
+                        help="only the repeated default profiles (no grid, no interleaving)")
     parser.add_argument("--markdown-only", action="store_true",
                         help="rewrite <out>.md from an existing <out>.json")
     args = parser.parse_args()
@@ -199,7 +242,8 @@ def main() -> None:
     results = []
     for name in args.apps.split(","):
         print(f"benchmarking {name}…", file=sys.stderr, flush=True)
-        results.append(bench_app(name, 5 if name in stable else args.profiles, args.rounds))
+        results.append(bench_app(name, 5 if name in stable else args.profiles, args.rounds,
+                                 args.stability_only))
         out = ROOT / "bench" / "results" / f"{args.out}.json"
         host1 = read_host_cpu()
         meta = {"host": platform.node(), "cpus": os.cpu_count(),

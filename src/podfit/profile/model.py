@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from podfit.core.policy import CpuLimitPolicy, cpu_limit_for
 from podfit.core.units import format_cpu, format_memory
 from podfit.profile import hpa, memory
+from podfit.profile.race import NEAR_BEST as RACE_NEAR_BEST
+from podfit.profile.race import ties
 from podfit.profile.results import (
     Entry,
     HpaSettings,
@@ -137,9 +139,10 @@ def _same(run: RunResult, entry: Entry) -> bool:
 
 def choose_raced(runs: list[RunResult], race: RaceResult,
                  settings: ModelSettings) -> tuple[RunResult, Entry, str] | None:
-    """The smallest raced configuration that cannot be shown to be more than 5 % below the
-    leader (``NEAR_BEST`` decided on intervals, not on one number); an earlier choice stays while it
-    does, so re-profiling gives the same answer unless the difference is real."""
+    """The first, in the fixed order of ``race.cost``, of the raced configurations that cannot
+    be shown to be more than 5 % below another (decided on intervals, not on one number); an
+    earlier choice stays while it ties, so re-profiling gives the same answer unless the
+    difference is real."""
     fit = fit_memory(runs)
     pool = [(r, e) for e in race.entries if e.status == "ok" and e.dropped_after is None
             for r in runs if r.status == "ok" and _same(r, e)]
@@ -150,22 +153,29 @@ def choose_raced(runs: list[RunResult], race: RaceResult,
     pool = fitting or pool
     if not pool:
         return None
-    leader = max(pool, key=lambda p: p[1].interval.value)[1]
-    # Within 5 % unless shown otherwise: the candidate's upper bound reaches 95 % of the
-    # leader's lower bound, so noise makes ties (and the smallest wins) rather than flips.
-    near = [p for p in pool if p[1].interval.high >= NEAR_BEST * leader.interval.low]
-    kept = [p for p in near if settings.previous == (p[1].workers, p[1].threads)]
-    run, entry = kept[0] if kept else min(
-        near, key=lambda p: (p[1].workers * p[1].threads, p[1].workers, p[1].cpu_limit or 0))
+    # Within 5 % unless shown otherwise (an upper bound below 95 % of the highest lower
+    # bound), so noise makes ties rather than flips; a tie goes to the first in the fixed
+    # order (fewest processes, then fewest threads), whatever order the intervals came in.
+    tied = ties((e for _, e in pool), RACE_NEAR_BEST)
+    leader = max((e for _, e in pool), key=lambda e: (e.interval.low, e.interval.value))
+    kept = [e for e in tied if settings.previous == (e.workers, e.threads)]
+    entry = kept[0] if kept else tied[0]
+    run = next(r for r, e in pool if e is entry)
     iv, top = entry.interval, leader.interval
     why = (f"{iv.value:.0f} rps (interval {iv.low:.0f}–{iv.high:.0f}, {iv.repeats} "
            f"interleaved rounds); ") if iv.repeats else ""
-    if entry is leader:
-        why += f"the leader of {len(race.entries)} raced configuration(s)"
+    if len(pool) == 1:
+        why += f"the only one of {len(race.entries)} raced configuration(s) left"
+    elif len(tied) == 1:
+        why += (f"the only one of {len(race.entries)} raced configuration(s) not shown to be "
+                f"more than {100 - RACE_NEAR_BEST * 100:.0f} % below another: a measured "
+                "difference, not a tie")
     else:
-        why += (f"not shown to be more than {100 - NEAR_BEST * 100:.0f} % below the leader "
-                f"{leader.label} ({top.value:.0f}, {top.low:.0f}–{top.high:.0f}): a tie, so "
-                "the smallest wins")
+        why += (f"a tie: {len(tied)} configuration(s) ({', '.join(e.label for e in tied)}) not "
+                f"shown to be more than {100 - RACE_NEAR_BEST * 100:.0f} % below the "
+                f"best-established {leader.label} ({top.value:.0f}, {top.low:.0f}–"
+                f"{top.high:.0f}); decided by the fixed order (fewest processes, then fewest "
+                "threads), not by the measurements")
     if excluded and fitting:
         why += (f"; {excluded} raced configuration(s) excluded: their memory with the margin "
                 "exceeds the limit")

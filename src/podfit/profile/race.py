@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import psutil
@@ -19,6 +19,28 @@ from podfit.profile.results import Entry, RaceResult, Soak
 from podfit.profile.runner import RunSettings, connections_for, wait_ready
 from podfit.profile.sandbox import App, Backend
 from podfit.profile.server import ServerCommand, free_port
+
+#: "Within 5 %": a candidate ties unless its upper bound lies below 95 % of a lower bound.
+NEAR_BEST = 0.95
+
+
+def cost(entry: Entry) -> tuple[int, int, float, str]:
+    """The fixed tie order: fewest processes, then fewest threads (the cheapest in memory and
+    CPU that still reaches the tie), then the smaller CPU limit; the class name only makes the
+    order total."""
+    return (entry.workers, entry.threads, entry.cpu_limit or 0.0, entry.worker_class)
+
+
+def ties(entries: Iterable[Entry], near_best: float = NEAR_BEST) -> list[Entry]:
+    """The entries not shown to be more than ``1 - near_best`` below another: upper bound ≥
+    ``near_best`` × the highest lower bound. It depends on the set of intervals only (not
+    on their order, nor on which mean happens to be highest), sorted by ``cost``: the first
+    is the choice. Never empty for a non-empty input (the highest lower bound ties itself)."""
+    pool = list(entries)
+    if not pool:
+        return []
+    floor = near_best * max(e.interval.low for e in pool)
+    return sorted((e for e in pool if e.interval.high >= floor), key=cost)
 
 
 @dataclass(frozen=True)
@@ -166,9 +188,11 @@ def race(backend: Backend, configs: list[Config], *, run_settings: RunSettings,
             if rounds >= settings.min_repeats and len(active) > 1:
                 ints = {id(lv): stats.interval(_score(lv, several), settings.confidence)
                         for lv in active}
-                leader = max(active, key=lambda lv: ints[id(lv)].value)
+                # Clearly slower than the best-established candidate: the highest lower
+                # bound, whoever holds it (not the highest mean, which noise reorders).
+                floor = max(iv.low for iv in ints.values())
                 for live in active:
-                    if ints[id(live)].high < ints[id(leader)].low:
+                    if ints[id(live)].high < floor:
                         live.dropped_after = rounds
                         live.app.close()
             remaining = [lv for lv in lives if lv.dropped_after is None and not lv.failed]
@@ -206,15 +230,14 @@ def _entry(live: _Live, several: bool, settings: RaceSettings) -> Entry:
 
 
 def _winner(lives: list[_Live], entries: tuple[Entry, ...]) -> _Live | None:
-    """The soak runs on the configuration the model will choose: the smallest survivor whose
-    upper bound reaches 95 % of the leader's lower bound (as ``model.choose_raced``)."""
+    """The soak runs on the configuration the model will choose: the first of the ties in
+    the fixed order (as ``model.choose_raced`` without a previous profile)."""
     ok = [(lv, e) for lv, e in zip(lives, entries, strict=True)
           if e.status == "ok" and e.dropped_after is None]
     if not ok:
         return None
-    leader = max((e for _, e in ok), key=lambda e: e.interval.value)
-    near = [(lv, e) for lv, e in ok if e.interval.high >= 0.95 * leader.interval.low]
-    return min(near, key=lambda p: (p[1].workers * p[1].threads, p[1].workers))[0]
+    first = ties(e for _, e in ok)[0]
+    return next(lv for lv, e in ok if e is first)
 
 
 def _resident(app: App) -> int:

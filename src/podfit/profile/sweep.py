@@ -24,6 +24,9 @@ MIN_GAIN = 0.05
 SATURATED = 0.9
 #: Thread counts the search doubles through.
 THREADS = (1, 2, 4, 8, 16, 32, 64, 128)
+#: A step whose single-point gain lies in [AMBIGUOUS, MIN_GAIN) is measured again (both sides,
+#: ABBA) before it stops the search: one point varies by more than that on a busy host.
+AMBIGUOUS = -0.10
 #: A run whose cgroup peak reaches this share of the limit ends the growth.
 MEMORY_FULL = 0.8
 
@@ -102,10 +105,12 @@ class _Searcher:
         self.per_run = (run_settings.warmup_s + run_settings.duration_s + 1.5
                         + run_settings.open_duration_s * len(run_settings.open_fractions))
 
-    def out_of_time(self, label: str) -> bool:
+    def out_of_time(self, label: str, *, note: bool = True, runs: int = 1) -> bool:
         limit = self.settings.budget_s * self.settings.search_share
-        if time.monotonic() - self.started + self.per_run <= limit:
+        if time.monotonic() - self.started + self.per_run * runs <= limit:
             return False
+        if not note:
+            return True
         self.stops.append(f"time: the search's share of the {self.settings.budget_s:g}s budget "
                           f"ran out before {label}")
         self.notify(Event(Stage.NOTE, len(self.runs), self.total, self.stops[-1]))
@@ -126,6 +131,29 @@ class _Searcher:
             raise ProfileError(f"the app failed ({run.status}, {label}): {run.note}", hint)
         return run
 
+    def confirm(self, new: RunResult, old: RunResult,
+                limits: Limits) -> tuple[float, float, str]:
+        """A stop on one point each only when it is clear (below ``AMBIGUOUS``) or time is
+        short; otherwise both are measured once more, new first (ABBA, so a linear drift of
+        the host hits both alike), and the means decide."""
+        a, b = score(new), score(old)
+        if b <= 0 or a / b - 1 < AMBIGUOUS:
+            return a, b, "one run each"
+        if self.out_of_time("a repeat", note=False, runs=3):
+            return a, b, "one run each: no time to repeat"
+        again = [self.measure(r.workers, r.threads, limits) for r in (new, old)]
+        if any(r.status != "ok" for r in again):
+            return a, b, "one run each: the repeat failed"
+        return (a + score(again[0])) / 2, (b + score(again[1])) / 2, "mean of two runs each"
+
+    def measure(self, w: int, t: int, limits: Limits) -> RunResult:
+        """One more run of a configuration already in ``runs`` (not added to them)."""
+        t0 = time.monotonic()
+        run = measure(self.backend, self.command, workers=w, threads=t, limits=limits,
+                      settings=self.run_settings, driver=self.driver)
+        self.per_run = max(self.per_run * 0.5, time.monotonic() - t0)
+        return run
+
     def threads_at(self, w: int, threads: list[int], start: int,
                    limits: Limits) -> RunResult | None:
         """Double the threads at ``w`` workers from ``threads[start]``; the best run."""
@@ -143,10 +171,14 @@ class _Searcher:
             if self.settings.exhaustive:
                 continue
             if prev is not None and score(run) < score(prev) * (1 + MIN_GAIN):
-                self.stops.append(
-                    f"threads at {w} worker(s) stop at {t}: {prev.threads}→{t} threads gave "
-                    f"{_gain(score(run), score(prev))} throughput (< {MIN_GAIN:.0%})")
-                return best
+                new, old, how = self.confirm(run, prev, limits)
+                if new < old * (1 + MIN_GAIN):
+                    self.stops.append(
+                        f"threads at {w} worker(s) stop at {t}: {prev.threads}→{t} threads "
+                        f"gave {_gain(new, old)} throughput (< {MIN_GAIN:.0%}, {how})")
+                    return best
+                self.stops.append(f"threads at {w} worker(s): {prev.threads}→{t} looked flat "
+                                  f"in one run but gave {_gain(new, old)} ({how}); going on")
             if saturated(run) and self.command.sweeps_threads:
                 self.stops.append(
                     f"threads at {w} worker(s) stop at {t}: CPU saturated ({run.cpu_cores:.2f} "
@@ -187,11 +219,16 @@ class _Searcher:
                     break
                 if (not self.settings.exhaustive and best_prev is not None
                         and score(best) < score(best_prev) * (1 + MIN_GAIN)):
-                    self.stops.append(
-                        f"workers stop at {w}: {best_prev.workers}→{w} worker(s) gave "
-                        f"{_gain(score(best), score(best_prev))} throughput (< {MIN_GAIN:.0%})"
-                        + (" with the CPU already saturated" if saturated(best_prev) else ""))
-                    break
+                    new, old, how = self.confirm(best, best_prev, limits)
+                    if new < old * (1 + MIN_GAIN):
+                        self.stops.append(
+                            f"workers stop at {w}: {best_prev.workers}→{w} worker(s) gave "
+                            f"{_gain(new, old)} throughput (< {MIN_GAIN:.0%}, {how})"
+                            + (" with the CPU already saturated" if saturated(best_prev)
+                               else ""))
+                        break
+                    self.stops.append(f"workers: {best_prev.workers}→{w} looked flat in one "
+                                      f"run but gave {_gain(new, old)} ({how}); going on")
                 if best_prev is None or score(best) > score(best_prev):
                     best_prev = best
                 if self.out_of_time(f"{w + 1} worker(s)"):
