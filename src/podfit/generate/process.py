@@ -17,7 +17,7 @@ from podfit.generate.servercmd import SERVES, written_command
 
 if TYPE_CHECKING:
     from podfit.generate.detect import AppFacts
-    from podfit.generate.plan import InitOptions
+    from podfit.generate.options import InitOptions
 
 #: What ``--server`` accepts.
 CHOICES = ("gunicorn", "uvicorn", "celery", "python", "uwsgi", "hypercorn", "daphne")
