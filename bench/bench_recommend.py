@@ -23,8 +23,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.recommend.synth import MI, PodTrace, Spec, simulate  # noqa: E402
-
+from harness.recommend_synth import MI, PodTrace, Spec, simulate  # noqa: E402
 from podfit.recommend.model import (  # noqa: E402
     History,
     Hpa,
@@ -533,8 +532,7 @@ def scale(n: int, days: float, scrape: float, replicas: int = 1, parallel: int =
     import subprocess
     import tempfile
 
-    from tests.recommend.conftest import free_port
-
+    from harness.net import free_port
     from podfit.recommend.engine import run
 
     end = (time.time() // 3600) * 3600 - 3600

@@ -7,7 +7,6 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,10 +22,6 @@ VENV_BIN = Path(sys.executable).parent
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def own_cgroup(controller: str) -> Path | None:

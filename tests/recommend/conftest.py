@@ -5,7 +5,6 @@ on 127.0.0.1 and stopped by PID at the end of the session. No mock HTTP server."
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -16,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.recommend.synth import MI, OpenMetrics, Spec, emit, simulate
+from harness.net import free_port
+from harness.recommend_synth import MI, OpenMetrics, Spec, emit, simulate
 
 SEED = 12
 STEP = 60.0
@@ -55,10 +55,6 @@ def om_for(specs: tuple[Spec, ...], *, ksm: bool = True, extra: dict[str, str] |
     return om
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.recommend_synth import Spec
 from podfit.recommend.engine import run
 from podfit.recommend.settings import RecommendSettings
 from podfit.recommend.sources import PrometheusError
@@ -18,7 +19,6 @@ from tests.recommend.conftest import (
     om_for,
     start_prometheus,
 )
-from tests.recommend.synth import Spec
 from tests.recommend.test_recommend import cli
 
 pytestmark = pytest.mark.real
