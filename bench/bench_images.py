@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE_TARBALL = Path("/var/cache/podfit/bookworm-python3.tar")
 sys.path.insert(0, str(ROOT))
 
-from tests.generate import engine  # noqa: E402  (shared with the image tests)
-from tests.generate.conftest import copy_example, run_podfit  # noqa: E402
+from harness import images as engine  # noqa: E402  (shared with the image tests)
+from harness.images import copy_example, run_podfit  # noqa: E402
 
 EXAMPLES = ("flask-requirements", "fastapi-uv", "django-poetry", "celery-worker", "pipenv-wsgi",
             "init-flask-flit", "init-fastapi-src", "init-dockerignore")

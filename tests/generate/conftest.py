@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples"
+from harness.images import copy_example, run_podfit
+
 #: example directory -> extra ``podfit init`` flags (each flag family is exercised once)
 INIT_EXAMPLES = {
     "flask-requirements": ["--helm"],
@@ -23,25 +20,11 @@ INIT_EXAMPLES = {
 }
 
 
-def run_podfit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a subprocess, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "podfit", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, check=False, timeout=300)
-
-
-def copy_example(name: str, dest: Path) -> Path:
-    target = dest / name
-    shutil.copytree(EXAMPLES / name, target,
-                    ignore=shutil.ignore_patterns("__pycache__", ".venv", "deploy", "wheels",
-                                                  ".podfit"))
-    return target
-
-
 @pytest.fixture(scope="session")
 def docker_daemon() -> Iterator[None]:
     """The private dockerd (BuildKit) for image builds: started unless it runs, and stopped
     at the end only when this session started it (by its PID)."""
-    from tests.generate import engine
+    from harness import images as engine
 
     reason = engine.unavailable()
     if reason:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.generate.conftest import run_podfit
+from harness.images import run_podfit
 from tests.generate.test_detect import make
 from tests.generate.test_plan import FLASK
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import yaml
 
+from harness.images import run_podfit
 from podfit.generate import InitOptions, build_plan, detect, render
 from podfit.generate.envvars import is_secret
 from podfit.generate.nextsteps import next_steps
-from tests.generate.conftest import run_podfit
 from tests.generate.test_detect import make
 
 FLASK_APP = "from flask import Flask\napp = Flask(__name__)\n"

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.generate.conftest import INIT_EXAMPLES, run_podfit
+from harness.images import run_podfit
+from tests.generate.conftest import INIT_EXAMPLES
 from tests.generate.tools import tool
 
 KUBERNETES_VERSIONS = ("1.29.0", "1.30.0", "1.31.0", "1.32.0", "1.33.0", "1.34.0")

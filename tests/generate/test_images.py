@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
+from harness import images as engine
 from podfit.core.units import parse_cpu, parse_memory
-from tests.generate import engine
 from tests.generate.conftest import INIT_EXAMPLES
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from harness import images as engine
+from harness.images import EXAMPLES, run_podfit
 from podfit.core.units import parse_cpu, parse_memory
-from tests.generate import engine
-from tests.generate.conftest import EXAMPLES, run_podfit
 from tests.generate.init_apps import APPS, BY_ID, InitApp
 from tests.generate.test_examples import _binary, _documents, _run, _validate
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from harness.images import run_podfit
 from podfit.core.errors import UsageError
 from podfit.generate import render
 from podfit.generate.budget import GRACEFUL_SECONDS
 from podfit.generate.profile_input import load_profile
-from tests.generate.conftest import run_podfit
 from tests.generate.test_detect import make
 from tests.generate.test_plan import FLASK, PROFILE, plan_for
 

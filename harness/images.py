@@ -9,13 +9,14 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BASE_IMAGE = os.environ.get("PODFIT_BASE_IMAGE", "localhost/podfit-python:3.11-bookworm")
 HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 #: Debian's client: the preinstalled /usr/local/bin/docker has no buildx, and BuildKit with
@@ -23,6 +24,24 @@ HOST_CA = Path("/etc/ssl/certs/ca-certificates.crt")
 DOCKER = "/usr/bin/docker"
 DAEMON_SCRIPT = ROOT / "scripts" / "docker-daemon.sh"
 SOCKET = Path(os.environ.get("PODFIT_DOCKER_RUN", "/run/podfit-docker")) / "docker.sock"
+
+
+EXAMPLES = ROOT / "examples"
+
+
+def run_podfit(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real CLI in a subprocess, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "podfit", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, check=False, timeout=300)
+
+
+def copy_example(name: str, dest: Path) -> Path:
+    """A clean copy of ``examples/NAME`` (no caches, no earlier init output) under ``dest``."""
+    target = dest / name
+    shutil.copytree(EXAMPLES / name, target,
+                    ignore=shutil.ignore_patterns("__pycache__", ".venv", "deploy", "wheels",
+                                                  ".podfit"))
+    return target
 
 
 def unavailable() -> str | None:
