@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from harness.net import free_port  # noqa: E402
 from harness.runtime import (  # noqa: E402  # the path is set just above
-    free_port,
     get,
     gunicorn_cmd,
     serve,

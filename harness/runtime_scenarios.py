@@ -12,7 +12,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from harness.runtime import LoadClient, free_port, gunicorn_cmd, serve, uvicorn_cmd
+from harness.net import free_port
+from harness.runtime import LoadClient, gunicorn_cmd, serve, uvicorn_cmd
 
 SERVERS = ("gunicorn-sync", "gunicorn-gthread", "uvicorn")
 DRAIN_SECONDS = 2.0

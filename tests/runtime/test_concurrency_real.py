@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.net import free_port
 from harness.runtime import (
     VENV_BIN,
     cgroup_pair,
     cgroups_usable,
     eventually,
-    free_port,
     get,
     serve,
 )

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.runtime import free_port, get, serve
+from harness.net import free_port
+from harness.runtime import get, serve
 from harness.runtime_scenarios import DRAIN_SECONDS, GRACE_SECONDS, SERVERS, command, run_drain
 
 pytestmark = [pytest.mark.real, pytest.mark.slow]

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from harness.net import free_port
 from harness.runtime import (
     APPS,
     VENV_BIN,
     cgroup_pair,
     cgroups_usable,
     eventually,
-    free_port,
     get,
     gunicorn_cmd,
     post,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.net import free_port
 from harness.runtime import (
     eventually,
-    free_port,
     get,
     gunicorn_cmd,
     post,
