@@ -63,8 +63,9 @@ def _candidates(runs: list[RunResult], command: ServerCommand, limit: int,
     """The race's entrants, chosen so that one noisy search point cannot change the set
     much: every configuration within the wide ``RACE_SHARE`` band (of the second-highest
     point, so that one lucky run cannot raise the bar) is admitted, then, per
-    worker count, its cheapest (fewest threads) and its best enter, cheapest worker counts
-    first, plus the search's best overall; capped at ``limit`` (the best always kept)."""
+    worker count, its cheapest (fewest threads), its largest and its best enter, cheapest
+    worker counts first, after the search's best overall; then the other admitted runs,
+    highest first; capped at ``limit``."""
     ok = [r for r in runs if r.status == "ok"]
     if not ok:
         return []
@@ -80,10 +81,15 @@ def _candidates(runs: list[RunResult], command: ServerCommand, limit: int,
     picks: list[RunResult] = [top]
     for w in sorted({r.workers for r in admitted}):
         at_w = [r for r in admitted if r.workers == w]
-        for r in (at_w[0], max(at_w, key=lambda r: (score(r), tuple(-x for x in order(r)[:3])))):
+        # The extremes as well as the best: which thread count scored highest at w is one
+        # noisy point each, the admitted range is not.
+        for r in (at_w[0], at_w[-1],
+                  max(at_w, key=lambda r: (score(r), tuple(-x for x in order(r)[:3])))):
             if r not in picks:
                 picks.append(r)
-    chosen = [picks[0], *sorted(picks[1:], key=order)[:max(0, limit - 1)]]
+    # Room left goes to the other admitted runs, highest first.
+    picks += sorted((r for r in admitted if r not in picks), key=score, reverse=True)
+    chosen = [picks[0], *sorted(picks[1:limit], key=order)]
     if previous:
         chosen += [r for r in ok if (r.workers, r.threads) == previous and r not in chosen][:1]
     return [Config(r.workers, r.threads, r.cpu_limit, command) for r in sorted(chosen, key=order)]
