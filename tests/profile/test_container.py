@@ -57,3 +57,50 @@ def test_profile_an_image_under_container_limits() -> None:
     assert result.recommendation is not None
     assert result.backend == "podman"
     assert "podfit-" not in _containers()
+
+
+# A podfit that launched a container and is then SIGKILLed (as a CI timeout or the OOM killer
+# does): nothing of podfit's runs any more, so only its watchdog can remove the container.
+_LAUNCHER = """
+import sys, time
+from podfit.profile import ContainerBackend
+from podfit.profile.cgroups import Limits
+backend = ContainerBackend(sys.argv[1], container_port=8000)
+app = backend.launch(["python3", "-m", "http.server", "8000"], {}, Limits(), "127.0.0.1",
+                     int(sys.argv[2]))
+print(app.name, flush=True)
+time.sleep(300)
+"""
+
+
+def _running(name: str) -> bool:
+    return name in _containers().split()
+
+
+def test_a_sigkilled_podfit_leaves_no_container() -> None:
+    import signal
+    import sys
+    import time
+
+    from harness.net import free_port
+
+    cli = subprocess.Popen([sys.executable, "-c", _LAUNCHER, IMAGE, str(free_port())],
+                           stdout=subprocess.PIPE, text=True)
+    try:
+        assert cli.stdout is not None
+        name = cli.stdout.readline().strip()
+        assert name.startswith("podfit-")
+        deadline = time.monotonic() + 120
+        while not _running(name) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _running(name), "the container never started"
+        os.kill(cli.pid, signal.SIGKILL)
+        cli.wait(timeout=10)
+        deadline = time.monotonic() + 90  # podman rm on a loaded host takes seconds
+        while _running(name) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not _running(name), f"container {name} outlived a SIGKILLed podfit"
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()

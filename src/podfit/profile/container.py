@@ -15,6 +15,7 @@ from podfit.core.errors import ProfileError
 from podfit.core.units import format_memory
 from podfit.profile.cgroups import Cgroup, CgroupStats, CgroupV1, CgroupV2, Limits
 from podfit.profile.live import register, tail, unregister
+from podfit.profile.reaper import WATCHDOG
 from podfit.runtime.limits import parse_proc_cgroup
 
 _names = itertools.count()
@@ -41,6 +42,11 @@ class ContainerApp:
         self._rm: subprocess.Popen[bytes] | None = None
         self._closed = False
         register(self)
+        # Should podfit be SIGKILLed, its watchdog removes the container: podman runs it in
+        # the engine's cgroups, which no parent-death signal of podfit's reaches.
+        self._rm_argv = [*engine, "rm", "--force", "--time", "0", name]
+        self._rm_env = {k: v for k, v in env.items() if k == "CONTAINERS_CONF"}
+        WATCHDOG.on_exit(self._rm_argv, self._rm_env)
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
                 [*engine, "run", "--rm", "--name", name, *run_args], env=env,
@@ -92,7 +98,7 @@ class ContainerApp:
     def terminate(self) -> None:
         if self._rm is None and not self._closed:
             self._rm = subprocess.Popen(
-                [*self.engine, "rm", "--force", "--time", "0", self.name], env=self.env,
+                self._rm_argv, env=self.env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def kill(self) -> None:
@@ -110,6 +116,7 @@ class ContainerApp:
         if self.running():
             return [f"container {self.name} (podman rm is still running)"]
         self._closed = True
+        WATCHDOG.cancel(self._rm_argv, self._rm_env)
         with contextlib.suppress(OSError):
             self.log.unlink()
         unregister(self)

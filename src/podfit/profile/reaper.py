@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -132,7 +133,8 @@ def parent_death_signal(sig: int = signal.SIGKILL) -> Callable[[], None]:
 
 
 class Watchdog:
-    """The client side: starts the watchdog once, tells it which cgroups to guard."""
+    """The client side: starts the watchdog once, tells it which cgroups to guard and which
+    commands to run should podfit die."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen[bytes] | None = None
@@ -164,9 +166,22 @@ class Watchdog:
             for d in dirs:
                 self._send(f"-{d}")
 
+    def on_exit(self, argv: list[str], env: dict[str, str]) -> None:
+        """Run ``argv`` (with ``env`` added) if podfit dies before :meth:`cancel` — how a
+        container, which lives in the engine's cgroups rather than podfit's, is removed."""
+        self._send("!" + json.dumps({"argv": argv, "env": env}, sort_keys=True))
+
+    def cancel(self, argv: list[str], env: dict[str, str]) -> None:
+        if self._proc is not None:
+            self._send("~" + json.dumps({"argv": argv, "env": env}, sort_keys=True))
+
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+
+#: One per podfit process: it outlives podfit only to reap what podfit could not.
+WATCHDOG = Watchdog()
 
 
 def main() -> None:
@@ -174,12 +189,23 @@ def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_IGN)
     watched: dict[str, None] = {}
+    commands: dict[str, None] = {}
     for raw in sys.stdin.buffer:
         line = raw.decode(errors="replace").rstrip("\n")
         if line.startswith("+"):
             watched[line[1:]] = None
         elif line.startswith("-"):
             watched.pop(line[1:], None)
+        elif line.startswith("!"):
+            commands[line[1:]] = None
+        elif line.startswith("~"):
+            commands.pop(line[1:], None)
+    for command in commands:  # containers first: they serve on the app's port
+        with contextlib.suppress(OSError, ValueError, subprocess.SubprocessError):
+            spec = json.loads(command)
+            subprocess.run(spec["argv"], env={**os.environ, **spec["env"]},
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=WATCHDOG_REAP_S, check=False)
     reap([Path(d) for d in watched], WATCHDOG_REAP_S)
 
 

@@ -37,15 +37,13 @@ from podfit.profile.live import GRACE_S, STOP_BOUND_S, guard_signals, register, 
 from podfit.profile.live import stop_all as cleanup_all
 from podfit.profile.live import unregister as _unregister
 from podfit.profile.load import LoadDriver
-from podfit.profile.reaper import Watchdog, parent_death_signal, pids_in, reap
+from podfit.profile.reaper import WATCHDOG, parent_death_signal, pids_in, reap
 
 __all__ = [
     "STOP_BOUND_S", "App", "Backend", "CgroupApp", "CgroupBackend", "ContainerApp",
     "ContainerBackend", "cleanup_all", "guard_signals", "load_driver", "reclaim_leftovers",
 ]
 
-#: One per podfit process: it outlives podfit only to reap what podfit could not.
-WATCHDOG = Watchdog()
 
 
 class App(Protocol):
